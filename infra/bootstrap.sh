@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Installs what the local stack and the tests need, once: apt packages, the Kafka class path (Maven),
+# Go tools, and the Python venv at <repo>/.venv. Idempotent and cached; prints nothing when all is in place.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CACHE="${FAULTLINE_CACHE:-$HOME/.cache/faultline}"
+VENV="$ROOT/.venv"
+PYTHON="${FAULTLINE_PYTHON:-python3.11}"
+KAFKA_POM="$ROOT/infra/kafka/pom.xml"
+
+# Go tools installed into $CACHE/bin: one line each, "<binary> <module>@<version>".
+GO_TOOLS=(
+  "mailpit github.com/axllent/mailpit@v1.33.1"
+)
+
+# Debian packages that provide a binary the stack runs: "<binary> <package>".
+APT_TOOLS=(
+  "redis-server redis-server"
+  "redis-cli redis-tools"
+  "haproxy haproxy"
+)
+
+# The Python projects installed (editable) into the venv; a missing one is skipped.
+PY_PROJECTS=(services/kit services/order services/cart services/inventory services/email infra/ops)
+
+say() { printf 'bootstrap: %s\n' "$*"; }
+die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }
+
+hash_files() { cat "$@" 2>/dev/null | sha256sum | cut -d' ' -f1; }
+
+require_toolchains() {
+  command -v java >/dev/null || die "java (JDK 17 or newer) is missing: install openjdk-17-jdk-headless"
+  local java_major
+  java_major="$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1)"
+  [[ "${java_major:-0}" -ge 17 ]] || die "Kafka needs Java 17 or newer, found Java ${java_major:-unknown}"
+  command -v mvn >/dev/null || die "mvn (Apache Maven) is missing: install maven"
+  command -v go >/dev/null || die "go is missing: install Go 1.24 or newer from the Go distribution"
+  command -v "$PYTHON" >/dev/null || die "$PYTHON is missing: install Python 3.11 (or set FAULTLINE_PYTHON)"
+}
+
+install_apt_packages() {
+  local missing=() line binary package
+  for line in "${APT_TOOLS[@]}"; do
+    read -r binary package <<<"$line"
+    command -v "$binary" >/dev/null || missing+=("$package")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  local sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then
+    sudo -n true 2>/dev/null || die "missing Debian packages: ${missing[*]}; not root and no passwordless sudo, so run: sudo apt-get install -y ${missing[*]}"
+    sudo=(sudo -n)
+  fi
+  say "apt-get install ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+kafka_version() {
+  sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$KAFKA_POM" | head -n1
+}
+
+install_kafka_classpath() {
+  local version dir stamp want
+  version="$(kafka_version)"
+  [[ -n "$version" ]] || die "no <kafka.version> in $KAFKA_POM"
+  dir="$CACHE/kafka-$version"
+  stamp="$dir/.pom.sha256"
+  want="$(hash_files "$KAFKA_POM")"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$dir/libs" ]] && return 0
+  say "assembling Kafka $version class path in $dir/libs (Maven)"
+  rm -rf "$dir/libs"
+  mkdir -p "$dir"
+  # Debian's Maven prints stray colour codes even with -q: strip them, keep its exit status (pipefail).
+  mvn -q -B -Dstyle.color=never -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dir/libs" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  ls "$dir"/libs/kafka_2.13-"$version".jar >/dev/null 2>&1 || die "Maven did not produce kafka_2.13-$version.jar in $dir/libs"
+  echo "$want" >"$stamp"
+}
+
+install_go_tools() {
+  local line binary spec module version target
+  mkdir -p "$CACHE/bin"
+  for line in "${GO_TOOLS[@]}"; do
+    read -r binary spec <<<"$line"
+    module="${spec%@*}"
+    version="${spec#*@}"
+    target="$CACHE/bin/$binary"
+    # The binary records the module version it was built from; reinstall only when it differs.
+    if [[ -x "$target" ]] && go version -m "$target" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$module[[:space:]]+$version([[:space:]]|$)"; then
+      continue
+    fi
+    say "go install $spec (into $CACHE/bin)"
+    GOBIN="$CACHE/bin" go install "$spec"
+  done
+}
+
+existing_projects() {
+  local project
+  for project in "${PY_PROJECTS[@]}"; do
+    [[ -f "$ROOT/$project/pyproject.toml" ]] && printf '%s\n' "$project"
+  done
+}
+
+install_venv() {
+  local projects=() inputs=() stamp want project args=()
+  mapfile -t projects < <(existing_projects)
+  inputs=("$ROOT/services/constraints.txt" "$ROOT/infra/requirements-dev.txt")
+  for project in "${projects[@]}"; do inputs+=("$ROOT/$project/pyproject.toml"); done
+  stamp="$VENV/.faultline-stamp"
+  want="$( { printf '%s\n' "${projects[@]}"; hash_files "${inputs[@]}"; } | sha256sum | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/python" ]] && "$VENV/bin/python" -c '' 2>/dev/null; then
+    [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
+  else
+    say "creating $VENV with $PYTHON"
+    rm -rf "$VENV"
+    "$PYTHON" -m venv "$VENV"
+  fi
+  for project in "${projects[@]}"; do args+=(-e "$ROOT/$project"); done
+  say "pip install into .venv (${projects[*]:-no projects yet})"
+  "$VENV/bin/python" -m pip install -q --disable-pip-version-check \
+    -c "$ROOT/services/constraints.txt" -r "$ROOT/infra/requirements-dev.txt" "${args[@]}"
+  echo "$want" >"$stamp"
+}
+
+main() {
+  mkdir -p "$CACHE"
+  # One bootstrap at a time per cache (make up and make test may start together).
+  exec 9>"$CACHE/.bootstrap.lock"
+  flock 9
+  require_toolchains
+  install_apt_packages
+  install_kafka_classpath
+  install_go_tools
+  install_venv
+}
+
+main "$@"
