@@ -1,0 +1,1 @@
+"""faultline_ops: the `faultline` CLI that runs Faultline's local stack under supervisord."""

@@ -1,0 +1,1 @@
+"""Pure renderers: settings in, configuration text and supervisor programs out. No I/O here."""

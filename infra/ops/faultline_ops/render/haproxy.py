@@ -1,0 +1,81 @@
+"""HAProxy in front of every service's replicas: the local stand-in for a Kubernetes Service."""
+
+from __future__ import annotations
+
+import shlex
+from string import Template
+
+from faultline_ops.render.program import Program
+from faultline_ops.settings import SERVICES, Settings
+
+_GLOBAL = Template("""\
+# Rendered by faultline_ops.render.haproxy; edits are overwritten by `faultline up`.
+global
+    log stdout format raw local0 info
+    maxconn 4096
+
+defaults
+    mode http
+    log global
+    option httplog
+    # Log only errors and abnormal sessions (503s, retries, redispatches), not every request.
+    option dontlog-normal
+    option redispatch
+    retries 1
+    timeout connect 1s
+    timeout client 30s
+    timeout server 30s
+    timeout http-request 10s
+
+listen stats
+    bind $host:$stats_port
+    stats enable
+    stats uri /
+    stats refresh 5s
+""")
+
+_SERVICE = Template("""
+frontend $service
+    bind $host:$front_port
+    default_backend $service
+
+backend $service
+    balance roundrobin
+    option httpchk GET /readyz
+    http-check expect status 200
+    default-server inter 1s fall 2 rise 1
+$servers""")
+
+
+def _servers(settings: Settings, service: str) -> str:
+    return "".join(
+        f"    server {name} {settings.host}:{settings.replica_port(service, i)} check\n"
+        for i, name in enumerate(settings.instances(service), start=1)
+    )
+
+
+def haproxy_cfg(settings: Settings) -> str:
+    parts = [_GLOBAL.substitute(host=settings.host, stats_port=settings.haproxy_stats_port)]
+    for service in SERVICES:
+        parts.append(_SERVICE.substitute(
+            service=service,
+            host=settings.host,
+            front_port=settings.front_port(service),
+            servers=_servers(settings, service),
+        ))
+    return "".join(parts)
+
+
+def files(settings: Settings) -> dict:
+    return {settings.haproxy_dir / "haproxy.cfg": haproxy_cfg(settings)}
+
+
+def program(settings: Settings) -> Program:
+    return Program(
+        name="haproxy",
+        command=shlex.join(["haproxy", "-f", str(settings.haproxy_dir / "haproxy.cfg"), "-db"]),
+        directory=settings.haproxy_dir,
+        port=settings.haproxy_stats_port,
+        probe="http",
+        priority=50,
+    )

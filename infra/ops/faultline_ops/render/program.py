@@ -1,0 +1,24 @@
+"""What one supervisor program is, independent of how supervisord's file spells it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str                   # supervisor program name, also the name `faultline status` shows
+    command: str
+    directory: Path
+    port: int                   # the port a person connects to (shown by status)
+    probe: str                  # how readiness is checked: kafka | redis | readyz | http
+    group: str | None = None    # supervisor group (one per service)
+    autostart: bool = True
+    priority: int = 100
+    environment: tuple[tuple[str, str], ...] = field(default=())
+
+    @property
+    def qualified_name(self) -> str:
+        """The name supervisorctl and the XML-RPC API use: `group:name` inside a group."""
+        return f"{self.group}:{self.name}" if self.group else self.name

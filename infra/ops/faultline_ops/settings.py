@@ -1,0 +1,193 @@
+"""Settings of the local stack: one frozen dataclass, built from the environment when asked for."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Mapping
+
+SERVICES: tuple[str, ...] = ("order", "cart", "inventory", "email")
+REPLICA_PORT_STRIDE = 10000
+DEFAULT_KAFKA_VERSION = "4.3.1"
+
+# Environment name -> (field name, default). Every port and count the stack uses.
+_INT_SETTINGS: dict[str, tuple[str, int]] = {
+    "FAULTLINE_KAFKA_PORT": ("kafka_port", 19092),
+    "FAULTLINE_KAFKA_CONTROLLER_PORT": ("kafka_controller_port", 19093),
+    "FAULTLINE_REDIS_PORT": ("redis_port", 16379),
+    "FAULTLINE_SMTP_PORT": ("smtp_port", 1025),
+    "FAULTLINE_MAILPIT_PORT": ("mailpit_port", 8025),
+    "FAULTLINE_ORDER_PORT": ("order_port", 8081),
+    "FAULTLINE_CART_PORT": ("cart_port", 8082),
+    "FAULTLINE_INVENTORY_PORT": ("inventory_port", 8083),
+    "FAULTLINE_EMAIL_PORT": ("email_port", 8084),
+    "FAULTLINE_HAPROXY_STATS_PORT": ("haproxy_stats_port", 8404),
+    "FAULTLINE_REPLICAS": ("replicas", 2),
+    "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
+}
+
+
+def repo_root() -> Path:
+    """The checkout this package is installed from (editable install: infra/ops/faultline_ops)."""
+    return Path(__file__).resolve().parents[3]
+
+
+@dataclass(frozen=True)
+class Settings:
+    repo: Path
+    home: Path
+    cache: Path
+    kafka_version: str = DEFAULT_KAFKA_VERSION
+    kafka_port: int = 19092
+    kafka_controller_port: int = 19093
+    redis_port: int = 16379
+    smtp_port: int = 1025
+    mailpit_port: int = 8025
+    order_port: int = 8081
+    cart_port: int = 8082
+    inventory_port: int = 8083
+    email_port: int = 8084
+    haproxy_stats_port: int = 8404
+    replicas: int = 2
+    topic_partitions: int = 6
+    admin_token: str = "local-admin-token"
+    host: str = "127.0.0.1"
+    # OTEL_* variables of the caller, passed on to every service instance.
+    otel_env: tuple[tuple[str, str], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"replicas must be at least 1, got {self.replicas}")
+        if self.topic_partitions < 1:
+            raise ValueError(f"topic partitions must be at least 1, got {self.topic_partitions}")
+        for service in SERVICES:
+            highest = self.replica_port(service, self.replicas)
+            if highest > 65535:
+                raise ValueError(
+                    f"{service} replica {self.replicas} would listen on port {highest} (> 65535): "
+                    f"lower FAULTLINE_{service.upper()}_PORT or the replica count"
+                )
+
+    # --- derived values -------------------------------------------------------------------------
+    def with_replicas(self, replicas: int | None) -> "Settings":
+        return self if replicas is None else replace(self, replicas=replicas)
+
+    def front_port(self, service: str) -> int:
+        return getattr(self, f"{service}_port")
+
+    def replica_port(self, service: str, index: int) -> int:
+        """Replica `index` (1-based) of a service listens on front port + 10000 * index."""
+        return self.front_port(service) + REPLICA_PORT_STRIDE * index
+
+    def instances(self, service: str) -> list[str]:
+        return [f"{service}-{i}" for i in range(1, self.replicas + 1)]
+
+    def service_url(self, service: str) -> str:
+        return f"http://{self.host}:{self.front_port(service)}"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"{self.host}:{self.kafka_port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{self.host}:{self.redis_port}/0"
+
+    @property
+    def mailpit_url(self) -> str:
+        return f"http://{self.host}:{self.mailpit_port}"
+
+    @property
+    def kafka_libs(self) -> Path:
+        return self.cache / f"kafka-{self.kafka_version}" / "libs"
+
+    @property
+    def kafka_classpath(self) -> str:
+        return f"{self.kafka_libs}/*"
+
+    @property
+    def mailpit_bin(self) -> Path:
+        return self.cache / "bin" / "mailpit"
+
+    @property
+    def venv_bin(self) -> Path:
+        return self.repo / ".venv" / "bin"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def kafka_dir(self) -> Path:
+        return self.home / "kafka"
+
+    @property
+    def kafka_data(self) -> Path:
+        return self.kafka_dir / "data"
+
+    @property
+    def redis_dir(self) -> Path:
+        return self.home / "redis"
+
+    @property
+    def mailpit_dir(self) -> Path:
+        return self.home / "mailpit"
+
+    @property
+    def haproxy_dir(self) -> Path:
+        return self.home / "haproxy"
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.home / "supervisord.conf"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        return self.home / "supervisor.sock"
+
+    @property
+    def supervisor_pidfile(self) -> Path:
+        return self.home / "supervisord.pid"
+
+
+def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def kafka_version_from_pom(repo: Path) -> str:
+    """The Kafka version infra/kafka/pom.xml assembles (the cache folder is named after it)."""
+    pom = repo / "infra" / "kafka" / "pom.xml"
+    try:
+        match = re.search(r"<kafka\.version>\s*([^<\s]+)\s*</kafka\.version>", pom.read_text())
+    except OSError:
+        match = None
+    return match.group(1) if match else DEFAULT_KAFKA_VERSION
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """Build the settings from `env` (default: os.environ). Called at run time, never at import."""
+    env = os.environ if env is None else env
+    repo = repo_root()
+    home = Path(env.get("FAULTLINE_HOME") or repo / ".run" / "local")
+    if not home.is_absolute():
+        home = Path.cwd() / home
+    cache = Path(env.get("FAULTLINE_CACHE") or Path.home() / ".cache" / "faultline")
+    ints = {field_name: _int_env(env, name, default) for name, (field_name, default) in _INT_SETTINGS.items()}
+    otel = tuple(sorted((k, v) for k, v in env.items() if k.startswith("OTEL_")))
+    return Settings(
+        repo=repo,
+        home=home.resolve(),
+        cache=cache,
+        kafka_version=kafka_version_from_pom(repo),
+        admin_token=env.get("FAULTLINE_ADMIN_TOKEN") or "local-admin-token",
+        otel_env=otel,
+        **ints,
+    )

@@ -1,0 +1,251 @@
+"""The local stack's life cycle: up, down, clean, status. The only module here that changes things."""
+
+from __future__ import annotations
+
+import base64
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from faultline_ops import probes, supervisor
+from faultline_ops.render import haproxy, kafka, redis
+from faultline_ops.render import supervisor as supervisor_render
+from faultline_ops.render.program import Program
+from faultline_ops.settings import SERVICES, Settings
+
+KAFKA_DEADLINE_S = 60.0
+REDIS_DEADLINE_S = 15.0
+MAILPIT_DEADLINE_S = 15.0
+SERVICES_DEADLINE_S = 90.0
+LOG_TAIL_LINES = 30
+
+
+class StackError(RuntimeError):
+    """Something the user has to look at; the message says what and where."""
+
+
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
+# --- files ----------------------------------------------------------------------------------------
+def _write_if_changed(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+
+
+def render_all(settings: Settings, infra_only: bool) -> None:
+    for directory in (settings.logs, settings.kafka_data, settings.redis_dir, settings.mailpit_dir,
+                      settings.haproxy_dir):
+        directory.mkdir(parents=True, exist_ok=True)
+    rendered = {**kafka.files(settings), **redis.files(settings), **haproxy.files(settings),
+                settings.supervisor_conf: supervisor_render.supervisord_conf(settings, infra_only)}
+    for path, text in rendered.items():
+        _write_if_changed(path, text)
+
+
+def new_cluster_id() -> str:
+    """A Kafka cluster id: 16 random bytes, URL-safe base64 without padding (as `kafka-storage random-uuid`)."""
+    while True:
+        value = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not value.startswith("-"):
+            return value
+
+
+def cluster_id(settings: Settings) -> str:
+    """The cluster id generated on the first `up` and kept in the state dir."""
+    path = settings.kafka_dir / "cluster-id"
+    if not path.exists():
+        path.write_text(new_cluster_id() + "\n")
+    return path.read_text().strip()
+
+
+def format_kafka_storage(settings: Settings) -> None:
+    if (settings.kafka_data / "meta.properties").exists():
+        return
+    if not settings.kafka_libs.is_dir():
+        raise StackError(f"no Kafka class path in {settings.kafka_libs}: run `make bootstrap`")
+    say("formatting Kafka storage (first start)")
+    result = subprocess.run(kafka.format_command(settings, cluster_id(settings)), capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"Kafka StorageTool format failed:\n{result.stdout}{result.stderr}")
+
+
+def check_binaries(settings: Settings, infra_only: bool) -> None:
+    needed = {"java": "run `make bootstrap`", "redis-server": "run `make bootstrap` (apt: redis-server)"}
+    if not infra_only:
+        needed["haproxy"] = "run `make bootstrap` (apt: haproxy)"
+    missing = [f"{name}: {hint}" for name, hint in needed.items() if shutil.which(name) is None]
+    if not settings.mailpit_bin.exists():
+        missing.append(f"{settings.mailpit_bin}: run `make bootstrap`")
+    if not (settings.venv_bin / "supervisord").exists():
+        missing.append(f"{settings.venv_bin / 'supervisord'}: run `make bootstrap`")
+    if missing:
+        raise StackError("missing:\n  " + "\n  ".join(missing))
+
+
+# --- waiting --------------------------------------------------------------------------------------
+def log_tail(settings: Settings, name: str, lines: int = LOG_TAIL_LINES) -> str:
+    path = settings.logs / f"{name}.log"
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return f"(no log at {path})"
+
+
+def _wait_for(settings: Settings, name: str, check, deadline_s: float) -> float:
+    started = time.monotonic()
+    if not probes.wait_until(check, deadline_s):
+        raise StackError(f"{name} not ready after {deadline_s:.0f} s; last lines of "
+                         f"{settings.logs / (name + '.log')}:\n{log_tail(settings, name)}")
+    return time.monotonic() - started
+
+
+def wait_for_infra(settings: Settings) -> None:
+    _wait_for(settings, "redis", lambda: probes.redis_ping(settings.host, settings.redis_port), REDIS_DEADLINE_S)
+    _wait_for(settings, "mailpit", lambda: probes.http_ok(settings.mailpit_url + "/readyz"), MAILPIT_DEADLINE_S)
+    took = _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
+    say(f"kafka ready ({took:.1f} s)")
+
+
+def ensure_topics(settings: Settings) -> None:
+    from faultline_kit.topology import ensure_topics as create_missing_topics
+
+    created = create_missing_topics(settings.kafka_bootstrap, settings.topic_partitions)
+    if created:
+        say(f"created topics: {', '.join(created)}")
+
+
+def wait_for_instances(settings: Settings, programs: list[Program]) -> None:
+    pending = {p.name: f"http://{settings.host}:{p.port}/readyz" for p in programs}
+    end = time.monotonic() + SERVICES_DEADLINE_S
+    while pending and time.monotonic() < end:
+        pending = {name: url for name, url in pending.items() if not probes.http_ok(url)}
+        if pending:
+            time.sleep(0.5)
+    if pending:
+        details = "\n".join(f"--- {name} ({url}), last lines of {settings.logs / (name + '.log')}:\n"
+                            f"{log_tail(settings, name)}" for name, url in pending.items())
+        raise StackError(f"not ready after {SERVICES_DEADLINE_S:.0f} s: {', '.join(pending)}\n{details}")
+    fronts = {s: settings.service_url(s) + "/readyz" for s in SERVICES}
+    if not probes.wait_until(lambda: all(probes.http_ok(url) for url in fronts.values()), 10.0):
+        raise StackError(f"HAProxy does not route to ready replicas; see {settings.logs / 'haproxy.log'}")
+
+
+# --- commands -------------------------------------------------------------------------------------
+def up(settings: Settings, infra_only: bool = False) -> None:
+    started = time.monotonic()
+    check_binaries(settings, infra_only)
+    render_all(settings, infra_only)
+    format_kafka_storage(settings)
+    if supervisor.is_running(settings):
+        supervisor.apply_config(settings)
+    else:
+        supervisor.start(settings)
+    wait_for_infra(settings)
+    ensure_topics(settings)
+    if not infra_only:
+        apps = supervisor_render.app_programs(settings)
+        supervisor.start_programs(settings, [p.qualified_name for p in apps])
+        wait_for_instances(settings, [p for p in apps if p.probe == "readyz"])
+    print_urls(settings, infra_only)
+    say(f"stack up in {time.monotonic() - started:.1f} s")
+
+
+def down(settings: Settings) -> None:
+    if supervisor.shutdown(settings):
+        say(f"stopped everything under {settings.home} (data kept; `faultline clean` deletes it)")
+    else:
+        say(f"nothing running under {settings.home}")
+
+
+def data_paths(settings: Settings) -> list[Path]:
+    return [settings.kafka_data, settings.kafka_dir / "cluster-id", settings.redis_dir / "appendonlydir",
+            settings.redis_dir / "dump.rdb", settings.mailpit_dir]
+
+
+def clean(settings: Settings) -> None:
+    down(settings)
+    for path in data_paths(settings):
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+    say(f"deleted Kafka, Redis and Mailpit data under {settings.home}")
+
+
+# --- reporting ------------------------------------------------------------------------------------
+def print_table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows)]
+    for row in [headers, *rows]:
+        say("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def print_urls(settings: Settings, infra_only: bool) -> None:
+    rows = [] if infra_only else [[s, settings.service_url(s)] for s in SERVICES]
+    if not infra_only:
+        rows.append(["haproxy stats", f"http://{settings.host}:{settings.haproxy_stats_port}/"])
+    rows += [
+        ["mailpit UI", settings.mailpit_url],
+        ["smtp", f"{settings.host}:{settings.smtp_port}"],
+        ["kafka", settings.kafka_bootstrap],
+        ["redis", settings.redis_url],
+        ["logs", str(settings.logs)],
+    ]
+    print_table(["WHAT", "WHERE"], rows)
+
+
+def known_programs(settings: Settings) -> dict[str, Program]:
+    return {p.name: p for p in supervisor_render.programs(settings, infra_only=False)}
+
+
+def program_port(settings: Settings, name: str) -> int | None:
+    """The port of a program named by status, also for replicas beyond the configured count."""
+    service, _, index = name.rpartition("-")
+    if service in SERVICES and index.isdigit():
+        return settings.replica_port(service, int(index))
+    program = known_programs(settings).get(name)
+    return program.port if program else None
+
+
+def probe(settings: Settings, name: str, port: int | None) -> bool:
+    if port is None:
+        return False
+    if name == "kafka":
+        return probes.kafka_metadata(settings.kafka_bootstrap, timeout=2.0)
+    if name == "redis":
+        return probes.redis_ping(settings.host, port)
+    if name == "haproxy":
+        return probes.http_ok(f"http://{settings.host}:{port}/")
+    return probes.http_ok(f"http://{settings.host}:{port}/readyz")
+
+
+def status(settings: Settings) -> None:
+    pid = supervisor.supervisord_pid(settings)
+    say(f"state dir {settings.home}: supervisord " + (f"running (pid {pid})" if pid else "not running"))
+    infos = {info.name: info for info in supervisor.processes(settings)} if pid else {}
+    names = list(infos) if infos else list(known_programs(settings))
+    rows = []
+    for name in names:
+        info = infos.get(name)
+        port = program_port(settings, name)
+        state = info.state if info else "STOPPED"
+        ready = probe(settings, name, port) if state == "RUNNING" else False
+        rows.append([name, str(port or "-"), str(info.pid) if info and info.pid else "-", state,
+                     "yes" if ready else "no"])
+    print_table(["NAME", "PORT", "PID", "STATE", "READY"], rows)
+
+
+def run(action, settings: Settings) -> int:
+    """Run a command, turning a StackError into a message and exit status 1."""
+    try:
+        action(settings)
+    except StackError as error:
+        print(f"faultline: {error}", file=sys.stderr)
+        return 1
+    return 0

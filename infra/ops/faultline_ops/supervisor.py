@@ -1,0 +1,114 @@
+"""Talking to supervisord: start it, ask it to apply a changed file, read its programs, shut it down."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import xmlrpc.client
+from dataclasses import dataclass
+
+from faultline_ops.probes import wait_until
+from faultline_ops.settings import Settings
+
+
+@dataclass(frozen=True)
+class ProcessInfo:
+    name: str
+    group: str
+    state: str
+    pid: int
+    description: str
+
+    @property
+    def qualified_name(self) -> str:
+        return self.name if self.group == self.name else f"{self.group}:{self.name}"
+
+
+def _rpc(settings: Settings) -> xmlrpc.client.ServerProxy:
+    from supervisor.xmlrpc import SupervisorTransport
+
+    transport = SupervisorTransport(None, None, f"unix://{settings.supervisor_socket}")
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+
+def supervisord_pid(settings: Settings) -> int | None:
+    """The pid of this state dir's supervisord, when one is alive and answering."""
+    try:
+        return int(_rpc(settings).supervisor.getPID())
+    except (OSError, xmlrpc.client.Error):
+        return None
+
+
+def is_running(settings: Settings) -> bool:
+    return supervisord_pid(settings) is not None
+
+
+def _clean_environment() -> dict[str, str]:
+    """The environment supervisord is started with: everything a program needs is in its own section."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "FAULTLINE_"))}
+
+
+def _bin(settings: Settings, name: str) -> str:
+    return str(settings.venv_bin / name)
+
+
+def start(settings: Settings, deadline_s: float = 15.0) -> None:
+    subprocess.run(
+        [_bin(settings, "supervisord"), "-c", str(settings.supervisor_conf)],
+        check=True, env=_clean_environment(), cwd=settings.home,
+    )
+    if not wait_until(lambda: is_running(settings), deadline_s):
+        raise RuntimeError(f"supervisord did not answer on {settings.supervisor_socket}; "
+                           f"see {settings.logs / 'supervisord.log'}")
+
+
+def ctl(settings: Settings, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [_bin(settings, "supervisorctl"), "-c", str(settings.supervisor_conf), *args],
+        check=check, capture_output=True, text=True,
+    )
+
+
+def apply_config(settings: Settings) -> None:
+    """Re-read the rendered file: start added programs, restart changed ones, stop removed ones."""
+    ctl(settings, "update")
+
+
+def start_programs(settings: Settings, names: list[str]) -> None:
+    """Start programs (qualified names); those already running are left alone."""
+    if names:
+        # supervisorctl exits non-zero for "already started": read the output instead.
+        result = ctl(settings, "start", *names, check=False)
+        failed = [line for line in result.stdout.splitlines()
+                  if "ERROR" in line and "already started" not in line]
+        if failed:
+            raise RuntimeError("supervisorctl start failed:\n" + "\n".join(failed))
+
+
+def processes(settings: Settings) -> list[ProcessInfo]:
+    try:
+        infos = _rpc(settings).supervisor.getAllProcessInfo()
+    except (OSError, xmlrpc.client.Error):
+        return []
+    return [ProcessInfo(i["name"], i["group"], i["statename"], int(i["pid"]), i["description"]) for i in infos]
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def shutdown(settings: Settings, deadline_s: float = 60.0) -> bool:
+    """Stop every program and supervisord itself; wait until supervisord has exited. False if none ran."""
+    pid = supervisord_pid(settings)
+    if pid is None:
+        return False
+    ctl(settings, "shutdown", check=False)
+    if not wait_until(lambda: not _pid_alive(pid), deadline_s, interval_s=0.2):
+        raise RuntimeError(f"supervisord (pid {pid}) still running {deadline_s:.0f} s after shutdown")
+    return True
