@@ -1,0 +1,53 @@
+"""Cart's view of inventory and order over REST, through the kit's resilient client."""
+from __future__ import annotations
+
+from typing import Any
+
+from faultline_kit.http_client import DownstreamUnavailable, ServiceClient
+
+from ..domain import PricedLine
+
+
+class OrderRefused(Exception):
+    """Order answered 4xx: the request itself is wrong, retrying cannot help."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        super().__init__(problem.get("detail") or problem.get("title") or f"HTTP {status}")
+        self.status = status
+        self.problem = problem
+
+
+def _json(response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+class InventoryCatalog:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def price(self, sku: str) -> int | None:
+        """The SKU's price in cents, None when the catalog does not know it."""
+        response = self.client.get(f"/products/{sku}")
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise DownstreamUnavailable("inventory", f"HTTP {response.status_code} for {sku}")
+        return int(response.json()["price_cents"])
+
+
+class OrderService:
+    def __init__(self, client: ServiceClient) -> None:
+        self.client = client
+
+    def place(self, idempotency_key: str, cart_id: str, email: str, lines: tuple[PricedLine, ...]) -> str:
+        body = {"cart_id": cart_id, "email": email,
+                "lines": [{"sku": l.sku, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents}
+                          for l in lines]}
+        response = self.client.post("/orders", idempotency_key=idempotency_key, json=body)
+        if response.status_code in (200, 201):
+            return str(response.json()["order_id"])
+        raise OrderRefused(response.status_code, _json(response))

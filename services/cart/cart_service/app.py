@@ -1,0 +1,31 @@
+"""Wires cart: the only place that builds real adapters."""
+from __future__ import annotations
+
+from flask import Flask
+
+from faultline_kit import redis_store
+from faultline_kit.http_client import ClientPolicy, ServiceClient
+from faultline_kit.runtime import BackgroundRuntime
+from faultline_kit.service_app import create_service_app
+
+from .adapters.cart_store import CartStore
+from .adapters.downstream import InventoryCatalog, OrderService
+from .config import CartSettings
+from .entrypoints.api import cart_blueprint
+from .entrypoints.openapi import cart_openapi
+
+
+def create_app(settings: CartSettings | None = None) -> Flask:
+    settings = settings or CartSettings.from_env()
+    kit = settings.kit
+    policy = ClientPolicy(timeout_s=kit.http_timeout_s)
+    carts = CartStore(redis_store.connect(kit.redis_url))
+    catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy))
+    orders = OrderService(ServiceClient("order", settings.order_url, policy))
+    return create_service_app(
+        __name__, BackgroundRuntime(),
+        # Cart talks to Kafka only through order, so its readiness depends on Redis alone.
+        readiness={"redis": carts.ping},
+        openapi=cart_openapi(),
+        blueprints=[cart_blueprint(carts, catalog, orders)],
+    )

@@ -1,0 +1,32 @@
+"""SMTP delivery with jittered retries; the event id doubles as Message-ID so receivers can deduplicate too."""
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
+
+from ..domain import Mail
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, sender: str, timeout_s: float = 5.0) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.timeout_s = timeout_s
+
+    def _message(self, mail: Mail) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Message-ID"] = f"<{mail.message_id}@faultline.local>"
+        message.set_content(mail.body)
+        return message
+
+    @retry(retry=retry_if_exception_type((OSError, smtplib.SMTPException)), stop=stop_after_attempt(4),
+           wait=wait_random_exponential(multiplier=0.2, max=2.0), reraise=True)
+    def send(self, mail: Mail) -> None:
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+            smtp.send_message(self._message(mail))

@@ -1,0 +1,38 @@
+"""Wires email: the only place that builds real adapters."""
+from __future__ import annotations
+
+from flask import Flask
+
+from faultline_kit import redis_store
+from faultline_kit.clock import LamportClock, WallClock
+from faultline_kit.kafka_bus import EventPublisher
+from faultline_kit.messages import EnvelopeStamper
+from faultline_kit.runtime import BackgroundRuntime
+from faultline_kit.service_app import create_service_app
+from faultline_kit.topology import ORDERS_TOPIC
+from faultline_kit.wiring import consumer_tasks, readiness_checks
+
+from .adapters.sent_store import SentStore
+from .adapters.smtp_mailer import SmtpMailer
+from .config import SERVICE, EmailSettings
+from .entrypoints.api import email_blueprint
+from .entrypoints.consumer import EmailEventHandler
+from .entrypoints.openapi import email_openapi
+
+
+def create_app(settings: EmailSettings | None = None) -> Flask:
+    settings = settings or EmailSettings.from_env()
+    kit = settings.kit
+    sent = SentStore(redis_store.connect(kit.redis_url))
+    wall = WallClock(kit.clock_skew_ms)
+    publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
+    handler = EmailEventHandler(SmtpMailer(settings.smtp_host, settings.smtp_port, settings.sender), sent,
+                                EnvelopeStamper(kit.instance_id, LamportClock(), wall), lambda: wall.now().isoformat())
+    runtime = BackgroundRuntime(consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher),
+                                on_stop=[publisher.close])
+    return create_service_app(
+        __name__, runtime,
+        readiness=readiness_checks(kit, sent.ping),
+        openapi=email_openapi(),
+        blueprints=[email_blueprint(sent)],
+    )

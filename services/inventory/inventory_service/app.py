@@ -1,0 +1,60 @@
+"""Wires inventory: the only place that builds real adapters."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from flask import Flask
+
+from faultline_kit import redis_store
+from faultline_kit.clock import LamportClock, WallClock
+from faultline_kit.kafka_bus import EventPublisher
+from faultline_kit.messages import EnvelopeStamper
+from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
+from faultline_kit.service_app import create_service_app
+from faultline_kit.wiring import consumer_tasks, readiness_checks
+from faultline_kit.topology import ORDERS_TOPIC
+
+from .adapters.stock_store import StockStore
+from .catalog import seed_products
+from .config import SERVICE, InventorySettings
+from .entrypoints.api import inventory_blueprint
+from .entrypoints.consumer import InventoryEventHandler
+from .entrypoints.openapi import inventory_openapi
+
+log = logging.getLogger(__name__)
+
+
+def _seed_when_redis_answers(store: StockStore):
+    def run(stop: threading.Event) -> None:
+        while not stop.is_set():
+            try:
+                created = store.seed(seed_products())
+                log.info("catalog seeded: %d new products", created)
+                return
+            except Exception as exc:  # noqa: BLE001 - Redis may still be starting
+                log.warning("catalog seed failed, retrying: %r", exc)
+                stop.wait(1.0)
+
+    return run
+
+
+def create_app(settings: InventorySettings | None = None, store: StockStore | None = None,
+               publisher: EventPublisher | None = None) -> Flask:
+    settings = settings or InventorySettings.from_env()
+    kit = settings.kit
+    store = store or StockStore(redis_store.connect(kit.redis_url))
+    publisher = publisher or EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
+    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), WallClock(kit.clock_skew_ms))
+    handler = InventoryEventHandler(store, publisher, stamper)
+    runtime = BackgroundRuntime(
+        [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)),
+         *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher)],
+        on_stop=[publisher.close],
+    )
+    return create_service_app(
+        __name__, runtime,
+        readiness=readiness_checks(kit, store.ping),
+        openapi=inventory_openapi(),
+        blueprints=[inventory_blueprint(store, lambda: kit.admin_token)],
+    )

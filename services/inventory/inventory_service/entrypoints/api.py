@@ -1,0 +1,67 @@
+"""HTTP -> store calls for the catalog and stock."""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, ConfigDict, Field
+
+from faultline_kit.health import admin_only
+from faultline_kit.problems import Problem, parse_body
+
+from ..adapters.stock_store import StockStore
+from ..domain import Product, Reservation
+
+SKU_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+
+
+class StockUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    available: int = Field(ge=0, le=1_000_000, description="units that can be sold from now on")
+
+
+def product_json(product: Product) -> dict:
+    return {"sku": product.sku, "name": product.name, "price_cents": product.price_cents,
+            "available": product.available, "total": product.total}
+
+
+def reservation_json(reservation: Reservation) -> dict:
+    return {"order_id": reservation.order_id, "status": reservation.status.value, "reason": reservation.reason,
+            "lines": [{"sku": l.sku, "quantity": l.quantity} for l in reservation.lines]}
+
+
+def _not_found(what: str, key: str) -> Problem:
+    return Problem(404, f"{what} not found", f"no {what.lower()} {key!r}")
+
+
+def inventory_blueprint(store: StockStore, admin_token: Callable[[], str]) -> Blueprint:
+    api = Blueprint("inventory", __name__)
+
+    @api.get("/products")
+    def list_products():
+        return jsonify(products=[product_json(p) for p in store.products()])
+
+    @api.get("/products/<sku>")
+    def get_product(sku: str):
+        product = store.product(sku)
+        if product is None:
+            raise _not_found("Product", sku)
+        return jsonify(product_json(product))
+
+    @api.put("/products/<sku>/stock")
+    @admin_only(admin_token)
+    def set_stock(sku: str):
+        update: StockUpdate = parse_body(request, StockUpdate)  # type: ignore[assignment]
+        product = store.set_available(sku, update.available)
+        if product is None:
+            raise _not_found("Product", sku)
+        return jsonify(product_json(product))
+
+    @api.get("/reservations/<order_id>")
+    def get_reservation(order_id: str):
+        reservation = store.reservation(order_id)
+        if reservation is None:
+            raise _not_found("Reservation", order_id)
+        return jsonify(reservation_json(reservation))
+
+    return api

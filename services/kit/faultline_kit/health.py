@@ -1,0 +1,66 @@
+"""/livez, /readyz and /openapi.json, the same on every service."""
+from __future__ import annotations
+
+import hmac
+import logging
+from functools import wraps
+from typing import Any, Callable
+
+from flask import Blueprint, current_app, jsonify, request
+
+from .problems import Problem
+from .runtime import EXTENSION_KEY
+
+log = logging.getLogger(__name__)
+
+ReadinessCheck = Callable[[], bool]
+
+
+def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any]) -> Blueprint:
+    """Liveness says the process serves; readiness says every dependency in `checks` answers right now."""
+    blueprint = Blueprint("health", __name__)
+
+    @blueprint.get("/livez")
+    def livez():
+        return jsonify(status="ok")
+
+    @blueprint.get("/readyz")
+    def readyz():
+        runtime = current_app.extensions.get(EXTENSION_KEY)
+        results = {name: _safe(check) for name, check in checks.items()}
+        draining = bool(runtime and runtime.draining)
+        ready = all(results.values()) and not draining
+        body = {"status": "ready" if ready else "not ready", "checks": results, "draining": draining}
+        return jsonify(body), 200 if ready else 503
+
+    @blueprint.get("/openapi.json")
+    def openapi_document():
+        return jsonify(openapi)
+
+    return blueprint
+
+
+def _safe(check: ReadinessCheck) -> bool:
+    try:
+        return bool(check())
+    except Exception as exc:  # noqa: BLE001 - a failing check means not ready, never a 500
+        log.debug("readiness check failed: %r", exc)
+        return False
+
+
+def admin_only(token_getter: Callable[[], str]):
+    """Guard an admin route with `Authorization: Bearer <FAULTLINE_ADMIN_TOKEN>`; 401 otherwise."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(*args, **kwargs):
+            header = request.headers.get("Authorization", "")
+            scheme, _, supplied = header.partition(" ")
+            if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.encode(), token_getter().encode()):
+                raise Problem(401, "Unauthorized", "admin routes need Authorization: Bearer <admin token>",
+                              headers={"WWW-Authenticate": "Bearer"})
+            return view(*args, **kwargs)
+
+        return guarded
+
+    return decorate

@@ -1,0 +1,145 @@
+"""The one way a service calls another over HTTP: timeout, a circuit breaker per downstream, bounded retries.
+
+Retries happen only for idempotent methods or requests carrying an Idempotency-Key, with full-jitter exponential
+backoff, an overall deadline and a retry budget; nothing retries into an open breaker.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import pybreaker
+import requests
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_after_delay,
+    wait_random_exponential,
+)
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+
+
+class DownstreamUnavailable(RuntimeError):
+    """The downstream did not answer usefully (connection error, timeout, 5xx, or its breaker is open)."""
+
+    def __init__(self, downstream: str, reason: str, breaker_open: bool = False) -> None:
+        super().__init__(f"{downstream} unavailable: {reason}")
+        self.downstream = downstream
+        self.reason = reason
+        self.breaker_open = breaker_open
+
+
+class _TransientFailure(Exception):
+    """A failure worth counting against the breaker and, when allowed, retrying."""
+
+
+@dataclass(frozen=True)
+class ClientPolicy:
+    timeout_s: float = 2.0
+    max_attempts: int = 3
+    deadline_s: float = 5.0
+    backoff_max_s: float = 1.0
+    breaker_fail_max: int = 5
+    breaker_reset_s: float = 10.0
+    retry_budget_ratio: float = 0.2
+    retry_budget_min_tokens: float = 3.0
+
+
+class RetryBudget:
+    """Token bucket: each request earns `ratio` of a retry, each retry spends one; caps retries under outages."""
+
+    def __init__(self, ratio: float, floor: float) -> None:
+        self._ratio = ratio
+        self._capacity = max(floor, 10.0)
+        self._tokens = floor
+        self._lock = threading.Lock()
+
+    def record_request(self) -> None:
+        with self._lock:
+            self._tokens = min(self._capacity, self._tokens + self._ratio)
+
+    def try_spend(self) -> bool:
+        with self._lock:
+            if self._tokens >= 1.0:
+                self._tokens -= 1.0
+                return True
+            return False
+
+
+class ServiceClient:
+    """HTTP client for one downstream service."""
+
+    def __init__(self, downstream: str, base_url: str, policy: ClientPolicy = ClientPolicy(),
+                 session: requests.Session | None = None) -> None:
+        self.downstream = downstream
+        self.base_url = base_url.rstrip("/")
+        self.policy = policy
+        self.session = session or requests.Session()
+        self.breaker = pybreaker.CircuitBreaker(
+            fail_max=policy.breaker_fail_max, reset_timeout=policy.breaker_reset_s, name=downstream
+        )
+        self.budget = RetryBudget(policy.retry_budget_ratio, policy.retry_budget_min_tokens)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, idempotency_key: str | None = None, **kwargs: Any) -> requests.Response:
+        headers = dict(kwargs.pop("headers", {}) or {})
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self.request("POST", path, headers=headers, **kwargs)
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        """Answer the downstream's response (2xx-4xx) or raise DownstreamUnavailable."""
+        method = method.upper()
+        headers = kwargs.get("headers") or {}
+        retryable = method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers
+        self.budget.record_request()
+        started = time.monotonic()
+
+        def give_up_or_spend(state: RetryCallState) -> bool:
+            if not retryable or state.attempt_number >= self.policy.max_attempts:
+                return True
+            if time.monotonic() - started >= self.policy.deadline_s:
+                return True
+            if not self.budget.try_spend():
+                log.warning("retry budget for %s exhausted; not retrying", self.downstream)
+                return True
+            return False
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.deadline_s)
+            | give_up_or_spend,
+            wait=wait_random_exponential(multiplier=0.1, max=self.policy.backoff_max_s),
+            retry=retry_if_exception_type(_TransientFailure),
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, path, kwargs)
+        except pybreaker.CircuitBreakerError as exc:
+            raise DownstreamUnavailable(self.downstream, "circuit breaker open", breaker_open=True) from exc
+        except _TransientFailure as exc:
+            raise DownstreamUnavailable(self.downstream, str(exc)) from exc
+
+    def _attempt(self, method: str, path: str, kwargs: dict[str, Any]) -> requests.Response:
+        return self.breaker.call(self._send, method, path, kwargs)
+
+    def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> requests.Response:
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=self.policy.timeout_s, **kwargs)
+        except requests.RequestException as exc:
+            raise _TransientFailure(f"{type(exc).__name__}: {exc}") from exc
+        if response.status_code >= 500 or response.status_code == 429:
+            raise _TransientFailure(f"HTTP {response.status_code} from {method} {path}")
+        return response
+
+    def breaker_state(self) -> str:
+        return str(self.breaker.current_state)

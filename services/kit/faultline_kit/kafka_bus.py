@@ -1,0 +1,294 @@
+"""Kafka transport: an idempotent publisher and an at-least-once consumer loop with retry and dead-letter topics.
+
+Handlers only ever see an `Envelope`; records, offsets and headers stay in this module.
+"""
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_random_exponential
+
+from .envelope import Envelope, InvalidMessage, decode
+from .topology import dead_letter_topic, retry_topic
+
+log = logging.getLogger(__name__)
+
+Headers = list[tuple[str, bytes]]
+
+
+class KafkaUnavailable(RuntimeError):
+    """The broker could not be reached or did not acknowledge in time."""
+
+
+def broker_reachable(bootstrap_servers: str, timeout_s: float = 0.5) -> bool:
+    """A cheap readiness probe: can a TCP connection be opened to any bootstrap broker?"""
+    for address in bootstrap_servers.split(","):
+        host, _, port = address.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+class EventPublisher:
+    """Publishes envelopes keyed by aggregate id with an idempotent producer (acks=all) and waits for the ack.
+
+    The producer is created on first use, so a service starts even while Kafka is down.
+    """
+
+    def __init__(self, bootstrap_servers: str, client_id: str, ack_timeout_s: float = 10.0) -> None:
+        self._bootstrap = bootstrap_servers
+        self._client_id = client_id
+        self._ack_timeout_s = ack_timeout_s
+        self._producer: KafkaProducer | None = None
+        self._lock = threading.Lock()
+
+    def _connected_producer(self) -> KafkaProducer:
+        with self._lock:
+            if self._producer is None:
+                try:
+                    self._producer = KafkaProducer(
+                        bootstrap_servers=self._bootstrap,
+                        client_id=self._client_id,
+                        acks="all",
+                        enable_idempotence=True,
+                        linger_ms=2,
+                        max_block_ms=5000,
+                        request_timeout_ms=5000,
+                        delivery_timeout_ms=int(self._ack_timeout_s * 1000),
+                        bootstrap_timeout_ms=5000,
+                        allow_auto_create_topics=False,
+                    )
+                except KafkaError as exc:
+                    raise KafkaUnavailable(f"cannot connect producer to {self._bootstrap}: {exc}") from exc
+            return self._producer
+
+    def publish(self, topic: str, envelope: Envelope, headers: Headers | None = None) -> None:
+        self.publish_raw(topic, envelope.key(), envelope.encode(), headers)
+
+    def publish_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None) -> None:
+        producer = self._connected_producer()
+        try:
+            future = producer.send(topic, key=key, value=value, headers=list(headers or []))
+            future.get(timeout=self._ack_timeout_s)
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"publish to {topic} failed: {exc!r}") from exc
+
+    def close(self, timeout_s: float = 5.0) -> None:
+        with self._lock:
+            if self._producer is not None:
+                self._producer.close(timeout=timeout_s)
+                self._producer = None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    in_process_attempts: int = 3
+    backoff_max_s: float = 1.0
+    retry_topic_delay_s: float = 2.0
+    retry_topic_hops: int = 1
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    skipped: int = 0
+    retried_via_topic: int = 0
+    dead_lettered: int = 0
+    last_poll_at: float = 0.0
+    assigned: list[str] = field(default_factory=list)
+
+
+RETRY_AT_HEADER = "faultline-retry-at-ms"
+HOPS_HEADER = "faultline-retry-hops"
+
+
+def _header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str | None:
+    for key, value in headers or ():
+        if key == name and value is not None:
+            return value.decode("utf-8", "replace")
+    return None
+
+
+class ConsumerLoop:
+    """Consumes `topics` as `group` with auto-commit off: process, then commit offset+1.
+
+    A record whose handler keeps failing goes to `<group>.retry` (re-consumed after a delay by the twin loop
+    built with `for_retry_topic`), then to `<group>.dlq`; a record that can never be valid goes straight to the
+    dead-letter topic. Either way the partition moves on.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        group: str,
+        topics: tuple[str, ...],
+        handles: Callable[[str], bool],
+        handle: Callable[[Envelope], None],
+        publisher: EventPublisher,
+        client_id: str,
+        policy: RetryPolicy = RetryPolicy(),
+        consumes_retry_topic: bool = False,
+    ) -> None:
+        self.group = group
+        self.topics = topics
+        self._bootstrap = bootstrap_servers
+        self._handles = handles
+        self._handle = handle
+        self._publisher = publisher
+        self._client_id = client_id
+        self._policy = policy
+        self._is_retry_loop = consumes_retry_topic
+        self.stats = ConsumerStats()
+
+    @classmethod
+    def for_retry_topic(cls, main: "ConsumerLoop") -> "ConsumerLoop":
+        return cls(
+            bootstrap_servers=main._bootstrap,
+            group=f"{main.group}.retry",
+            topics=(retry_topic(main.group),),
+            handles=main._handles,
+            handle=main._handle,
+            publisher=main._publisher,
+            client_id=f"{main._client_id}-retry",
+            policy=main._policy,
+            consumes_retry_topic=True,
+        )
+
+    @property
+    def name(self) -> str:
+        return f"consumer[{self.group}]"
+
+    def _connect(self) -> KafkaConsumer:
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self.group,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=2000,
+            max_poll_interval_ms=60000,
+            max_poll_records=100,
+            allow_auto_create_topics=False,
+            bootstrap_timeout_ms=5000,
+        )
+        consumer.subscribe(list(self.topics))
+        return consumer
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; reconnect with backoff whenever the broker goes away."""
+        backoff_s = 0.5
+        while not stop.is_set():
+            try:
+                consumer = self._connect()
+            except KafkaError as exc:
+                log.warning("%s cannot connect: %r; retrying in %.1fs", self.name, exc, backoff_s)
+                stop.wait(backoff_s)
+                backoff_s = min(backoff_s * 2, 5.0)
+                continue
+            backoff_s = 0.5
+            try:
+                self._consume(consumer, stop)
+            except Exception:  # noqa: BLE001 - the loop must survive anything and rewind to the last commit
+                log.exception("%s failed; rewinding to the last committed offsets", self.name)
+                stop.wait(1.0)
+            finally:
+                consumer.close(autocommit=False)
+        log.info("%s stopped", self.name)
+
+    def _consume(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        while not stop.is_set():
+            batch = consumer.poll(timeout_ms=500)
+            self.stats.last_poll_at = time.time()
+            self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
+            processed: dict[TopicPartition, OffsetAndMetadata] = {}
+            try:
+                for partition, records in batch.items():
+                    for record in records:
+                        if stop.is_set():
+                            return
+                        self._process(record, stop)
+                        processed[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+            finally:
+                self._commit(consumer, processed)
+
+    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except CommitFailedError as exc:
+            log.warning("%s commit refused after a rebalance (records will be redelivered): %s", self.name, exc)
+
+    def _process(self, record, stop: threading.Event) -> None:
+        if self._is_retry_loop:
+            self._wait_until_due(record, stop)
+        try:
+            envelope = decode(record.value)
+        except InvalidMessage as exc:
+            self._dead_letter(record, exc, hops=0)
+            return
+        if not self._handles(envelope.type):
+            self.stats.skipped += 1
+            return
+        try:
+            for attempt in Retrying(
+                stop=stop_after_attempt(self._policy.in_process_attempts),
+                wait=wait_random_exponential(multiplier=0.1, max=self._policy.backoff_max_s),
+                retry=retry_if_not_exception_type(InvalidMessage),
+                reraise=True,
+            ):
+                with attempt:
+                    self._handle(envelope)
+            self.stats.processed += 1
+        except InvalidMessage as exc:
+            self._dead_letter(record, exc, hops=0)
+        except Exception as exc:  # noqa: BLE001 - any handler failure is routed, never lost
+            hops = int(_header(record.headers, HOPS_HEADER) or 0)
+            if hops < self._policy.retry_topic_hops:
+                self._send_to_retry(record, exc, hops + 1)
+            else:
+                self._dead_letter(record, exc, hops)
+
+    def _wait_until_due(self, record, stop: threading.Event) -> None:
+        due_ms = int(_header(record.headers, RETRY_AT_HEADER) or 0)
+        delay_s = (due_ms / 1000.0) - time.time()
+        if delay_s > 0:
+            stop.wait(min(delay_s, self._policy.retry_topic_delay_s))
+
+    def _failure_headers(self, record, exc: BaseException, hops: int) -> Headers:
+        return [
+            ("faultline-error", f"{type(exc).__name__}: {exc}"[:1000].encode()),
+            ("faultline-origin", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("faultline-consumer-group", self.group.encode()),
+            ("faultline-failed-at-ms", str(int(time.time() * 1000)).encode()),
+            (HOPS_HEADER, str(hops).encode()),
+        ]
+
+    def _send_to_retry(self, record, exc: BaseException, hops: int) -> None:
+        base_group = self.group.removesuffix(".retry")
+        due_ms = int((time.time() + self._policy.retry_topic_delay_s) * 1000)
+        headers = self._failure_headers(record, exc, hops) + [(RETRY_AT_HEADER, str(due_ms).encode())]
+        log.warning("%s: record %s/%s/%s goes to the retry topic: %r", self.name, record.topic,
+                    record.partition, record.offset, exc)
+        self._publisher.publish_raw(retry_topic(base_group), record.key, record.value, headers)
+        self.stats.retried_via_topic += 1
+
+    def _dead_letter(self, record, exc: BaseException, hops: int) -> None:
+        base_group = self.group.removesuffix(".retry")
+        log.error("%s: record %s/%s/%s goes to the dead-letter topic: %s", self.name, record.topic,
+                  record.partition, record.offset, exc)
+        self._publisher.publish_raw(dead_letter_topic(base_group), record.key, record.value,
+                                    self._failure_headers(record, exc, hops))
+        self.stats.dead_lettered += 1

@@ -1,0 +1,94 @@
+"""RFC 9457 problem details for every error a service answers, and request-body parsing that names the field."""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Request, jsonify
+from pydantic import BaseModel, ValidationError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM_CONTENT_TYPE = "application/problem+json"
+
+
+class Problem(Exception):
+    """Raise anywhere in an entrypoint to answer with a problem body."""
+
+    def __init__(self, status: int, title: str, detail: str = "", type_: str = "about:blank",
+                 errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail or title)
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.type = type_
+        self.errors = errors or []
+        self.headers = headers or {}
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status}
+        if self.detail:
+            body["detail"] = self.detail
+        if self.errors:
+            body["errors"] = self.errors
+        return body
+
+
+def problem_response(problem: Problem):
+    response = jsonify(problem.body())
+    response.status_code = problem.status
+    response.mimetype = PROBLEM_CONTENT_TYPE
+    for name, value in problem.headers.items():
+        response.headers[name] = value
+    return response
+
+
+def validation_problem(exc: ValidationError) -> Problem:
+    errors = [
+        {"field": ".".join(str(part) for part in err["loc"]) or "(body)", "message": err["msg"]}
+        for err in exc.errors()
+    ]
+    fields = ", ".join(e["field"] for e in errors)
+    return Problem(422, "Invalid request body", f"invalid field(s): {fields}", errors=errors)
+
+
+def parse_body(request: Request, model: type[BaseModel]) -> BaseModel:
+    """The JSON body as `model`, or a 400/415/422 problem saying what is wrong."""
+    if not request.is_json:
+        raise Problem(415, "Unsupported media type", "send a JSON body with Content-Type: application/json")
+    document = request.get_json(silent=True)
+    if not isinstance(document, dict):
+        raise Problem(400, "Malformed JSON", "the body must be a JSON object")
+    try:
+        return model.model_validate(document)
+    except ValidationError as exc:
+        raise validation_problem(exc) from exc
+
+
+def register_problem_handlers(app: Flask) -> None:
+    @app.errorhandler(Problem)
+    def _problem(problem: Problem):
+        return problem_response(problem)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        return problem_response(validation_problem(exc))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        return problem_response(Problem(exc.code or 500, exc.name, exc.description or ""))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error")
+        return problem_response(Problem(500, "Internal Server Error", "the error was logged"))
+
+
+def int_query_arg(request: Request, name: str, default: int, low: int, high: int) -> int:
+    """An integer query parameter within bounds, or a 400 problem naming it."""
+    raw = request.args.get(name, str(default))
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise Problem(400, "Invalid query parameter", f"{name} must be an integer from {low} to {high}",
+                      errors=[{"field": name, "message": f"integer {low}..{high}"}])
+    return int(raw)

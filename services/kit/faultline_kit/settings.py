@@ -1,0 +1,66 @@
+"""Settings every service shares, read from the environment when asked (never at import time)."""
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from typing import Mapping
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed."""
+
+
+def env_str(environ: Mapping[str, str], name: str, default: str | None = None) -> str:
+    value = environ.get(name, default)
+    if value is None or value == "":
+        raise SettingsError(f"environment variable {name} is required")
+    return value
+
+
+def env_int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"environment variable {name} must be an integer, got {raw!r}") from exc
+
+
+def env_float(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"environment variable {name} must be a number, got {raw!r}") from exc
+
+
+@dataclass(frozen=True)
+class KitSettings:
+    """What the kit needs to wire transport for one service instance."""
+
+    service: str
+    instance_id: str
+    kafka_bootstrap: str
+    redis_url: str
+    topic_partitions: int
+    admin_token: str
+    http_timeout_s: float
+    clock_skew_ms: int
+
+    @classmethod
+    def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "KitSettings":
+        env = os.environ if environ is None else environ
+        return cls(
+            service=service,
+            instance_id=env.get("FAULTLINE_INSTANCE_ID") or f"{service}-{socket.gethostname()}-{os.getpid()}",
+            kafka_bootstrap=env_str(env, "FAULTLINE_KAFKA_BOOTSTRAP", "127.0.0.1:19092"),
+            redis_url=env_str(env, "FAULTLINE_REDIS_URL", "redis://127.0.0.1:16379/0"),
+            topic_partitions=env_int(env, "FAULTLINE_TOPIC_PARTITIONS", 6),
+            admin_token=env_str(env, "FAULTLINE_ADMIN_TOKEN", "local-admin-token"),
+            http_timeout_s=env_float(env, "FAULTLINE_HTTP_TIMEOUT_S", 2.0),
+            clock_skew_ms=env_int(env, "FAULTLINE_CLOCK_SKEW_MS", 0),
+        )

@@ -1,0 +1,132 @@
+"""Orders, idempotency keys and the outbox in Redis. An order and its events are written in one transaction."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Callable
+
+import redis
+
+from faultline_kit.messages import EnvelopeStamper, NewEvent
+from faultline_kit.topology import ORDERS_TOPIC
+
+from ..domain import Order, OrderLine, OrderStatus
+
+PREFIX = "order"
+INDEX_KEY = f"{PREFIX}:index"
+OUTBOX_KEY = f"{PREFIX}:outbox"
+OUTBOX_SENT_KEY = f"{PREFIX}:outbox:sent"
+
+
+class IdempotencyConflict(Exception):
+    """The key was used before with a different request."""
+
+    def __init__(self, order: Order) -> None:
+        super().__init__(f"Idempotency-Key already used for order {order.order_id} with a different request")
+        self.order = order
+
+
+def order_key(order_id: str) -> str:
+    return f"{PREFIX}:order:{order_id}"
+
+
+def idempotency_key(key: str) -> str:
+    return f"{PREFIX}:idem:{key}"
+
+
+def encode_order(order: Order) -> str:
+    return json.dumps({
+        "order_id": order.order_id, "idempotency_key": order.idempotency_key, "cart_id": order.cart_id,
+        "email": order.email, "status": order.status.value, "version": order.version, "reason": order.reason,
+        "created_at": order.created_at, "updated_at": order.updated_at,
+        "lines": [{"sku": l.sku, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents} for l in order.lines],
+    })
+
+
+def decode_order(raw: str) -> Order:
+    d = json.loads(raw)
+    lines = tuple(OrderLine(l["sku"], int(l["quantity"]), int(l["unit_price_cents"])) for l in d["lines"])
+    return Order(d["order_id"], d["idempotency_key"], d["cart_id"], d["email"], lines, OrderStatus(d["status"]),
+                 int(d["version"]), d["created_at"], d["updated_at"], d.get("reason", ""))
+
+
+def same_request(a: Order, b: Order) -> bool:
+    return (a.cart_id, a.email, a.lines) == (b.cart_id, b.email, b.lines)
+
+
+class OrderStore:
+    def __init__(self, client: redis.Redis, stamper: EnvelopeStamper) -> None:
+        self.redis = client
+        self.stamper = stamper
+
+    def ping(self) -> bool:
+        return bool(self.redis.ping())
+
+    def _outbox_entries(self, events: list[NewEvent]) -> list[str]:
+        entries = []
+        for new in events:
+            envelope = self.stamper.stamp(new.payload, new.aggregate_id, new.aggregate_version, new.event_id)
+            entries.append(json.dumps({"topic": ORDERS_TOPIC, "event_id": envelope.event_id,
+                                       "envelope": envelope.model_dump_json()}))
+        return entries
+
+    def place(self, order: Order, events: list[NewEvent]) -> tuple[Order, bool]:
+        """(stored order, created?) — a replayed key answers the first order; a different request raises."""
+        idem = idempotency_key(order.idempotency_key)
+
+        def apply(pipe: redis.client.Pipeline) -> tuple[Order, bool]:
+            existing_id = pipe.get(idem)
+            if existing_id:
+                existing = decode_order(pipe.get(order_key(existing_id)))
+                if not same_request(existing, order):
+                    raise IdempotencyConflict(existing)
+                return existing, False
+            entries = self._outbox_entries(events)
+            pipe.multi()
+            pipe.set(order_key(order.order_id), encode_order(order))
+            pipe.set(idem, order.order_id)
+            pipe.zadd(INDEX_KEY, {order.order_id: _created_score(order)})
+            pipe.rpush(OUTBOX_KEY, *entries)
+            return order, True
+
+        return self.redis.transaction(apply, idem, value_from_callable=True)
+
+    def update(self, order_id: str, decide: Callable[[Order], tuple[Order, list[NewEvent]] | None]) -> Order | None:
+        """Apply `decide` to the stored order; write the new order and its events together, or nothing."""
+        key = order_key(order_id)
+
+        def apply(pipe: redis.client.Pipeline) -> Order | None:
+            raw = pipe.get(key)
+            if not raw:
+                raise KeyError(order_id)
+            current = decode_order(raw)
+            decision = decide(current)
+            if decision is None:
+                return current
+            updated, events = decision
+            entries = self._outbox_entries(events)
+            pipe.multi()
+            pipe.set(key, encode_order(updated))
+            if entries:
+                pipe.rpush(OUTBOX_KEY, *entries)
+            return updated
+
+        return self.redis.transaction(apply, key, value_from_callable=True)
+
+    def get(self, order_id: str) -> Order | None:
+        raw = self.redis.get(order_key(order_id))
+        return decode_order(raw) if raw else None
+
+    def page(self, offset: int, limit: int) -> tuple[list[Order], int]:
+        """Orders in placement order from `offset`, and the total count."""
+        ids = self.redis.zrange(INDEX_KEY, offset, offset + limit - 1)
+        total = self.redis.zcard(INDEX_KEY)
+        raws = self.redis.mget([order_key(i) for i in ids]) if ids else []
+        return [decode_order(raw) for raw in raws if raw], total
+
+    def outbox_backlog(self) -> int:
+        return int(self.redis.llen(OUTBOX_KEY))
+
+
+def _created_score(order: Order) -> float:
+    return datetime.fromisoformat(order.created_at).timestamp()

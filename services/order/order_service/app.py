@@ -1,0 +1,47 @@
+"""Wires order: the only place that builds real adapters."""
+from __future__ import annotations
+
+from flask import Flask
+
+from faultline_kit import redis_store
+from faultline_kit.clock import LamportClock, WallClock
+from faultline_kit.kafka_bus import EventPublisher
+from faultline_kit.messages import EnvelopeStamper
+from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
+from faultline_kit.service_app import create_service_app
+from faultline_kit.wiring import consumer_tasks, readiness_checks
+from faultline_kit.topology import INVENTORY_TOPIC
+
+from .adapters.order_store import OrderStore
+from .adapters.outbox_relay import OutboxRelay
+from .config import SERVICE, OrderSettings
+from .entrypoints.api import order_blueprint
+from .entrypoints.consumer import OrderEventHandler
+from .entrypoints.openapi import order_openapi
+
+
+def create_app(settings: OrderSettings | None = None) -> Flask:
+    settings = settings or OrderSettings.from_env()
+    kit = settings.kit
+    client = redis_store.connect(kit.redis_url)
+    wall = WallClock(kit.clock_skew_ms)
+    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
+    store = OrderStore(client, stamper)
+    publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
+    relay = OutboxRelay(client, publisher, holder=kit.instance_id)
+
+    def now() -> str:
+        return wall.now().isoformat()
+
+    handler = OrderEventHandler(store, stamper, now)
+    runtime = BackgroundRuntime(
+        [BackgroundTask(relay.name, relay.run),
+         *consumer_tasks(kit, SERVICE, (INVENTORY_TOPIC,), handler, publisher)],
+        on_stop=[publisher.close],
+    )
+    return create_service_app(
+        __name__, runtime,
+        readiness=readiness_checks(kit, store.ping),
+        openapi=order_openapi(),
+        blueprints=[order_blueprint(store, now)],
+    )
