@@ -1,0 +1,99 @@
+import pytest
+
+from cart_service import handlers
+from cart_service.domain import Cart, CheckoutResult, EmptyCart, PricedLine, UnknownProduct, price_lines
+from faultline_kit.http_client import DownstreamUnavailable
+
+
+class FakeCarts:
+    def __init__(self):
+        self.carts: dict[str, dict[str, int]] = {}
+        self.results: dict[str, CheckoutResult] = {}
+
+    def get(self, cart_id):
+        return Cart(cart_id, dict(self.carts.get(cart_id, {})))
+
+    def set_quantity(self, cart_id, sku, quantity):
+        self.carts.setdefault(cart_id, {})[sku] = quantity
+        return self.get(cart_id)
+
+    def remove(self, cart_id, sku):
+        self.carts.get(cart_id, {}).pop(sku, None)
+        return self.get(cart_id)
+
+    def checkout_result(self, key):
+        return self.results.get(key)
+
+    def complete_checkout(self, key, result):
+        self.results[key] = result
+        self.carts.pop(result.cart_id, None)
+
+
+class FakeCatalog:
+    def __init__(self, prices, down=False):
+        self.prices = prices
+        self.down = down
+
+    def price(self, sku):
+        if self.down:
+            raise DownstreamUnavailable("inventory", "down")
+        return self.prices.get(sku)
+
+
+class FakeOrders:
+    def __init__(self, down=False):
+        self.calls = []
+        self.down = down
+
+    def place(self, key, cart_id, email, lines):
+        if self.down:
+            raise DownstreamUnavailable("order", "down")
+        self.calls.append((key, cart_id, email, lines))
+        return f"order-for-{key}"
+
+
+def test_pricing_uses_current_prices_in_sku_order():
+    lines = price_lines(Cart("c", {"B": 1, "A": 2}), {"A": 100, "B": 250})
+    assert lines == (PricedLine("A", 2, 100), PricedLine("B", 1, 250))
+
+
+def test_pricing_an_empty_cart_fails():
+    with pytest.raises(EmptyCart):
+        price_lines(Cart("c", {}), {})
+
+
+def test_pricing_an_item_gone_from_the_catalog_fails_naming_it():
+    with pytest.raises(UnknownProduct) as exc:
+        price_lines(Cart("c", {"GONE": 1}), {"GONE": None})
+    assert exc.value.sku == "GONE"
+
+
+def test_adding_an_unknown_sku_is_refused():
+    with pytest.raises(UnknownProduct):
+        handlers.set_item("c", "NOPE", 1, FakeCarts(), FakeCatalog({}))
+
+
+def test_checkout_creates_the_order_with_the_same_key_then_empties_the_cart():
+    carts, orders = FakeCarts(), FakeOrders()
+    handlers.set_item("c", "A", 2, carts, FakeCatalog({"A": 100}))
+    result = handlers.checkout("c", "a@b.io", "key-1", carts, FakeCatalog({"A": 100}), orders)
+    assert result == CheckoutResult("c", "order-for-key-1", 200)
+    assert orders.calls == [("key-1", "c", "a@b.io", (PricedLine("A", 2, 100),))]
+    assert carts.get("c").empty
+
+
+def test_a_replayed_checkout_answers_the_first_order_without_calling_order_again():
+    carts, orders = FakeCarts(), FakeOrders()
+    carts.set_quantity("c", "A", 1)
+    first = handlers.checkout("c", "a@b.io", "key-1", carts, FakeCatalog({"A": 100}), orders)
+    again = handlers.checkout("c", "a@b.io", "key-1", carts, FakeCatalog({"A": 100}), orders)
+    assert again == first and len(orders.calls) == 1
+
+
+def test_the_cart_is_kept_when_order_is_unavailable():
+    carts = FakeCarts()
+    carts.set_quantity("c", "A", 1)
+    with pytest.raises(DownstreamUnavailable):
+        handlers.checkout("c", "a@b.io", "key-1", carts, FakeCatalog({"A": 100}), FakeOrders(down=True))
+    assert carts.get("c").items == {"A": 1}
+    assert carts.checkout_result("key-1") is None
