@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faultline_ops import probes, supervisor
+from faultline_ops.errors import StackError
 from faultline_ops.render import haproxy, kafka, redis
 from faultline_ops.render import supervisor as supervisor_render
 from faultline_ops.render.program import Program
@@ -22,10 +23,6 @@ REDIS_DEADLINE_S = 15.0
 MAILPIT_DEADLINE_S = 15.0
 SERVICES_DEADLINE_S = 90.0
 LOG_TAIL_LINES = 30
-
-
-class StackError(RuntimeError):
-    """Something the user has to look at; the message says what and where."""
 
 
 def say(message: str) -> None:
@@ -121,17 +118,29 @@ def ensure_topics(settings: Settings) -> None:
         say(f"created topics: {', '.join(created)}")
 
 
+def _states(settings: Settings) -> dict[str, str]:
+    return {info.name: info.state for info in supervisor.processes(settings)}
+
+
 def wait_for_instances(settings: Settings, programs: list[Program]) -> None:
+    """Wait until every instance answers GET /readyz with 200, and HAProxy routes to each service."""
     pending = {p.name: f"http://{settings.host}:{p.port}/readyz" for p in programs}
     end = time.monotonic() + SERVICES_DEADLINE_S
-    while pending and time.monotonic() < end:
+    fatal: list[str] = []
+    while pending and not fatal and time.monotonic() < end:
         pending = {name: url for name, url in pending.items() if not probes.http_ok(url)}
-        if pending:
+        fatal = [name for name in pending if _states(settings).get(name) == "FATAL"]
+        if pending and not fatal:
             time.sleep(0.5)
     if pending:
-        details = "\n".join(f"--- {name} ({url}), last lines of {settings.logs / (name + '.log')}:\n"
-                            f"{log_tail(settings, name)}" for name, url in pending.items())
-        raise StackError(f"not ready after {SERVICES_DEADLINE_S:.0f} s: {', '.join(pending)}\n{details}")
+        states = _states(settings)
+        details = "\n".join(
+            f"--- {name} ({url}, supervisor state {states.get(name, '?')}), last lines of "
+            f"{settings.logs / (name + '.log')}:\n{log_tail(settings, name)}"
+            for name, url in pending.items()
+        )
+        why = "gave up restarting" if fatal else f"not ready after {SERVICES_DEADLINE_S:.0f} s"
+        raise StackError(f"{why}: {', '.join(pending)}\n{details}")
     fronts = {s: settings.service_url(s) + "/readyz" for s in SERVICES}
     if not probes.wait_until(lambda: all(probes.http_ok(url) for url in fronts.values()), 10.0):
         raise StackError(f"HAProxy does not route to ready replicas; see {settings.logs / 'haproxy.log'}")
@@ -229,7 +238,8 @@ def status(settings: Settings) -> None:
     pid = supervisor.supervisord_pid(settings)
     say(f"state dir {settings.home}: supervisord " + (f"running (pid {pid})" if pid else "not running"))
     infos = {info.name: info for info in supervisor.processes(settings)} if pid else {}
-    names = list(infos) if infos else list(known_programs(settings))
+    order = list(known_programs(settings))
+    names = sorted(infos, key=lambda n: (order.index(n) if n in order else len(order), n)) if infos else order
     rows = []
     for name in names:
         info = infos.get(name)

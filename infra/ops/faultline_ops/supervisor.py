@@ -7,6 +7,7 @@ import subprocess
 import xmlrpc.client
 from dataclasses import dataclass
 
+from faultline_ops.errors import StackError
 from faultline_ops.probes import wait_until
 from faultline_ops.settings import Settings
 
@@ -58,7 +59,7 @@ def start(settings: Settings, deadline_s: float = 15.0) -> None:
         check=True, env=_clean_environment(), cwd=settings.home,
     )
     if not wait_until(lambda: is_running(settings), deadline_s):
-        raise RuntimeError(f"supervisord did not answer on {settings.supervisor_socket}; "
+        raise StackError(f"supervisord did not answer on {settings.supervisor_socket}; "
                            f"see {settings.logs / 'supervisord.log'}")
 
 
@@ -75,14 +76,20 @@ def apply_config(settings: Settings) -> None:
 
 
 def start_programs(settings: Settings, names: list[str]) -> None:
-    """Start programs (qualified names); those already running are left alone."""
-    if names:
-        # supervisorctl exits non-zero for "already started": read the output instead.
-        result = ctl(settings, "start", *names, check=False)
-        failed = [line for line in result.stdout.splitlines()
-                  if "ERROR" in line and "already started" not in line]
-        if failed:
-            raise RuntimeError("supervisorctl start failed:\n" + "\n".join(failed))
+    """Ask supervisord to start programs (qualified names) without waiting; running ones are left alone.
+
+    Whether they come up is judged by their readiness, not here: a crash-looping program stays in
+    supervisord's hands (backoff and restart), like a pod.
+    """
+    from supervisor.xmlrpc import Faults
+
+    rpc = _rpc(settings)
+    for name in names:
+        try:
+            rpc.supervisor.startProcess(name, False)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode != Faults.ALREADY_STARTED:
+                raise StackError(f"supervisord could not start {name}: {fault.faultString}") from None
 
 
 def processes(settings: Settings) -> list[ProcessInfo]:
@@ -110,5 +117,5 @@ def shutdown(settings: Settings, deadline_s: float = 60.0) -> bool:
         return False
     ctl(settings, "shutdown", check=False)
     if not wait_until(lambda: not _pid_alive(pid), deadline_s, interval_s=0.2):
-        raise RuntimeError(f"supervisord (pid {pid}) still running {deadline_s:.0f} s after shutdown")
+        raise StackError(f"supervisord (pid {pid}) still running {deadline_s:.0f} s after shutdown")
     return True
