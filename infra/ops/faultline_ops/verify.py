@@ -1,0 +1,222 @@
+"""`faultline verify`: read the running system through its APIs and judge its invariants.
+
+Checks, once the system is quiet (no PENDING order, every outcome mailed, or the wait runs out):
+- every accepted order is terminal (CONFIRMED, REJECTED or CANCELLED);
+- no idempotency key has two orders;
+- for every SKU, total = available + units held by CONFIRMED orders (stock is conserved);
+- exactly one email record per outcome event, and no message twice in Mailpit;
+- dead-letter topics are counted (reported, not judged: tests put poison there on purpose).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Iterator
+
+import requests
+
+from faultline_ops import settings as settings_module
+
+EXPECTED_MAILS = {
+    "CONFIRMED": {"OrderConfirmed"},
+    "REJECTED": {"OrderRejected"},
+    "CANCELLED": {"OrderConfirmed", "OrderCancelled"},
+    "PENDING": set(),
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    judged: bool = True
+
+    @property
+    def verdict(self) -> str:
+        if not self.judged:
+            return "INFO"
+        return "PASS" if self.ok else "FAIL"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    orders: list[dict[str, Any]]
+    products: list[dict[str, Any]]
+    emails: list[dict[str, Any]]
+
+
+def _pages(url: str, items: str, timeout_s: float) -> Iterator[dict[str, Any]]:
+    offset: int | None = 0
+    while offset is not None:
+        response = requests.get(url, params={"offset": offset, "limit": 1000}, timeout=timeout_s)
+        response.raise_for_status()
+        body = response.json()
+        yield from body[items]
+        offset = body.get("next_offset")
+
+
+def snapshot(order_url: str, inventory_url: str, email_url: str, timeout_s: float = 10.0) -> Snapshot:
+    orders = list(_pages(f"{order_url}/orders", "orders", timeout_s))
+    products = requests.get(f"{inventory_url}/products", timeout=timeout_s).json()["products"]
+    emails = list(_pages(f"{email_url}/emails", "emails", timeout_s))
+    return Snapshot(orders, products, emails)
+
+
+def _missing_and_extra_mails(snap: Snapshot) -> tuple[list[str], list[str]]:
+    """Outcome mails that should exist and do not, and mails that exist twice or for no outcome."""
+    status = {order["order_id"]: order["status"] for order in snap.orders}
+    mailed = Counter((mail["order_id"], mail["event_type"]) for mail in snap.emails)
+    missing = [f"{order_id}:{event_type}" for order_id, st in status.items() for event_type in EXPECTED_MAILS[st]
+               if mailed[(order_id, event_type)] == 0]
+    extra = [f"{order_id}:{event_type} x{count}" for (order_id, event_type), count in mailed.items() if count > 1]
+    extra += [f"{order_id}:{event_type} but the order is {status.get(order_id, 'unknown')}"
+              for (order_id, event_type) in mailed
+              if status.get(order_id) != "PENDING" and event_type not in EXPECTED_MAILS.get(status.get(order_id, ""),
+                                                                                         set())]
+    return missing, extra
+
+
+def is_quiet(snap: Snapshot) -> bool:
+    pending = any(o["status"] == "PENDING" for o in snap.orders)
+    missing, _ = _missing_and_extra_mails(snap)
+    return not pending and not missing
+
+
+def check_terminal(snap: Snapshot) -> Check:
+    counts = Counter(o["status"] for o in snap.orders)
+    detail = ", ".join(f"{status} {counts[status]}" for status in ("CONFIRMED", "REJECTED", "CANCELLED", "PENDING"))
+    return Check("every accepted order is terminal", counts["PENDING"] == 0, f"{len(snap.orders)} orders: {detail}")
+
+
+def check_idempotency(snap: Snapshot) -> Check:
+    keys = Counter(o["idempotency_key"] for o in snap.orders)
+    doubled = [key for key, n in keys.items() if n > 1]
+    return Check("one order per idempotency key", not doubled,
+                 f"{len(keys)} keys" + (f"; doubled: {doubled[:5]}" if doubled else ""))
+
+
+def check_stock(snap: Snapshot) -> Check:
+    held: Counter[str] = Counter()
+    for order in snap.orders:
+        if order["status"] == "CONFIRMED":
+            for line in order["lines"]:
+                held[line["sku"]] += line["quantity"]
+    broken = [
+        f"{p['sku']}: total {p['total']} != available {p['available']} + held {held[p['sku']]}"
+        for p in snap.products if p["total"] != p["available"] + held[p["sku"]]
+    ]
+    known = {p["sku"] for p in snap.products}
+    broken += [f"{sku}: confirmed orders hold an unknown SKU" for sku in held if sku not in known]
+    return Check("stock conserved (total = available + held by confirmed)", not broken,
+                 f"{len(snap.products)} SKUs, {sum(held.values())} units held" +
+                 (f"; {broken[:3]}" if broken else ""))
+
+
+def check_emails(snap: Snapshot) -> Check:
+    missing, extra = _missing_and_extra_mails(snap)
+    detail = f"{len(snap.emails)} mails recorded"
+    if missing:
+        detail += f"; missing {len(missing)} e.g. {missing[:3]}"
+    if extra:
+        detail += f"; extra {len(extra)} e.g. {extra[:3]}"
+    return Check("exactly one email per outcome event", not missing and not extra, detail)
+
+
+def check_mailpit(mailpit_url: str, timeout_s: float = 10.0) -> Check:
+    try:
+        ids: Counter[str] = Counter()
+        start = 0
+        while True:
+            body = requests.get(f"{mailpit_url}/api/v1/messages", params={"start": start, "limit": 1000},
+                                timeout=timeout_s).json()
+            batch = body.get("messages") or []
+            ids.update(m["MessageID"] for m in batch)
+            start += len(batch)
+            if not batch or start >= body.get("messages_count", body.get("total", 0)):
+                break
+    except requests.RequestException as exc:
+        return Check("no mail delivered twice (Mailpit)", False, f"Mailpit unreachable: {exc}", judged=False)
+    twice = [mid for mid, n in ids.items() if n > 1]
+    return Check("no mail delivered twice (Mailpit)", not twice,
+                 f"{sum(ids.values())} messages" + (f"; duplicated: {twice[:3]}" if twice else ""))
+
+
+def dead_letter_depths(bootstrap: str) -> dict[str, int]:
+    from kafka import KafkaConsumer
+    from kafka.structs import TopicPartition
+
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="faultline-verify", request_timeout_ms=10000)
+    try:
+        depths = {}
+        for topic in sorted(t for t in consumer.topics() if t.endswith(".dlq")):
+            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+            ends = consumer.end_offsets(partitions)
+            starts = consumer.beginning_offsets(partitions)
+            depths[topic] = sum(ends[tp] - starts[tp] for tp in partitions)
+        return depths
+    finally:
+        consumer.close()
+
+
+def check_dead_letters(bootstrap: str) -> Check:
+    try:
+        depths = dead_letter_depths(bootstrap)
+    except Exception as exc:  # noqa: BLE001 - reported, never fatal
+        return Check("dead-letter topics", False, f"Kafka unreachable: {exc!r}", judged=False)
+    return Check("dead-letter topics", True, ", ".join(f"{t} {n}" for t, n in depths.items()) or "none",
+                 judged=False)
+
+
+def settle(read: Callable[[], Snapshot], wait_s: float, poll_s: float = 0.5) -> tuple[Snapshot, float]:
+    """Read until the system is quiet or `wait_s` passes; return the last snapshot and the seconds waited."""
+    started = time.monotonic()
+    snap = read()
+    while not is_quiet(snap) and time.monotonic() - started < wait_s:
+        time.sleep(poll_s)
+        snap = read()
+    return snap, time.monotonic() - started
+
+
+def run(order_url: str, inventory_url: str, email_url: str, mailpit_url: str, bootstrap: str,
+        wait_s: float) -> tuple[list[Check], float]:
+    snap, waited = settle(lambda: snapshot(order_url, inventory_url, email_url), wait_s)
+    checks = [check_terminal(snap), check_idempotency(snap), check_stock(snap), check_emails(snap),
+              check_mailpit(mailpit_url), check_dead_letters(bootstrap)]
+    return checks, waited
+
+
+def render_table(checks: list[Check]) -> str:
+    width = max(len(c.name) for c in checks)
+    lines = [f"{'CHECK'.ljust(width)}  VERDICT  DETAIL"]
+    lines += [f"{c.name.ljust(width)}  {c.verdict.ljust(7)}  {c.detail}" for c in checks]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="faultline verify", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--wait", type=float, default=60.0,
+                        help="seconds to wait for the system to become quiet before judging (default 60)")
+    parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    args = parser.parse_args(argv)
+    stack = settings_module.from_env()
+    try:
+        checks, waited = run(stack.service_url("order"), stack.service_url("inventory"), stack.service_url("email"),
+                             stack.mailpit_url, stack.kafka_bootstrap, args.wait)
+    except requests.RequestException as exc:
+        print(f"faultline verify: the services did not answer ({exc}); is the stack up? (make up)", file=sys.stderr)
+        return 2
+    failed = [c for c in checks if c.judged and not c.ok]
+    if args.json:
+        print(json.dumps({"ok": not failed, "waited_s": round(waited, 1),
+                          "checks": [{**asdict(c), "verdict": c.verdict} for c in checks]}, indent=2))
+    else:
+        print(render_table(checks))
+        print(f"\n{'OK' if not failed else 'VIOLATED'}: {len(checks) - len(failed)} of {len(checks)} checks hold"
+              f" (waited {waited:.1f}s for quiet)")
+    return 1 if failed else 0
