@@ -137,3 +137,9 @@ def test_settings_read_ports_and_state_dir_from_the_environment():
 def test_settings_refuse_replica_ports_beyond_65535():
     with pytest.raises(ValueError, match="65535"):
         make_settings(replicas=7)
+
+
+def test_a_changed_haproxy_config_changes_its_supervisor_section_so_update_restarts_it():
+    two = supervisor.program_section(make_settings(), haproxy.program(make_settings()))
+    three = supervisor.program_section(make_settings(), haproxy.program(make_settings(replicas=3)))
+    assert two != three

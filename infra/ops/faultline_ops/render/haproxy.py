@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from string import Template
 
-from faultline_ops.render.program import Program
+from faultline_ops.render.program import Program, config_fingerprint
 from faultline_ops.settings import SERVICES, Settings
 
 _GLOBAL = Template("""\
@@ -78,4 +78,5 @@ def program(settings: Settings) -> Program:
         port=settings.haproxy_stats_port,
         probe="http",
         priority=50,
+        environment=config_fingerprint(haproxy_cfg(settings)),
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from string import Template
 
-from faultline_ops.render.program import Program
+from faultline_ops.render.program import Program, config_fingerprint
 from faultline_ops.settings import Settings
 
 NODE_ID = 1
@@ -142,4 +142,5 @@ def program(settings: Settings) -> Program:
         port=settings.kafka_port,
         probe="kafka",
         priority=10,
+        environment=config_fingerprint(server_properties(settings), log4j2_yaml(settings)),
     )

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+
+def config_fingerprint(*texts: str) -> tuple[tuple[str, str], ...]:
+    """An environment entry that changes with a program's rendered config files.
+
+    supervisord restarts a program on `update` only when its own section changed; carrying the config's
+    hash in the section makes a changed haproxy.cfg or server.properties restart the program that reads it.
+    """
+    digest = hashlib.sha256("\0".join(texts).encode()).hexdigest()[:16]
+    return (("FAULTLINE_CONFIG_SHA256", digest),)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shlex
 from string import Template
 
-from faultline_ops.render.program import Program
+from faultline_ops.render.program import Program, config_fingerprint
 from faultline_ops.settings import Settings
 
 _REDIS_CONF = Template("""\
@@ -40,4 +40,5 @@ def program(settings: Settings) -> Program:
         port=settings.redis_port,
         probe="redis",
         priority=10,
+        environment=config_fingerprint(redis_conf(settings)),
     )
