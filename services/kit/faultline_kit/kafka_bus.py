@@ -14,7 +14,8 @@ from typing import Callable, Iterable
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
-from tenacity import Retrying, retry_if_not_exception_type, stop_after_attempt, wait_random_exponential
+from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt,
+                      wait_random_exponential)
 
 from .envelope import Envelope, InvalidMessage, decode
 from .topology import dead_letter_topic, retry_topic
@@ -246,7 +247,7 @@ class ConsumerLoop:
             for attempt in Retrying(
                 stop=stop_after_attempt(self._policy.in_process_attempts),
                 wait=wait_random_exponential(multiplier=0.1, max=self._policy.backoff_max_s),
-                retry=retry_if_not_exception_type(InvalidMessage),
+                retry=retry_if_exception_type(Exception) & retry_if_not_exception_type(InvalidMessage),
                 reraise=True,
             ):
                 with attempt:
