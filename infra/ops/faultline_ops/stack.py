@@ -95,19 +95,18 @@ def log_tail(settings: Settings, name: str, lines: int = LOG_TAIL_LINES) -> str:
         return f"(no log at {path})"
 
 
-def _wait_for(settings: Settings, name: str, check, deadline_s: float) -> float:
-    started = time.monotonic()
+def _wait_for(settings: Settings, name: str, check, deadline_s: float) -> None:
     if not probes.wait_until(check, deadline_s):
         raise StackError(f"{name} not ready after {deadline_s:.0f} s; last lines of "
                          f"{settings.logs / (name + '.log')}:\n{log_tail(settings, name)}")
-    return time.monotonic() - started
 
 
 def wait_for_infra(settings: Settings) -> None:
+    started = time.monotonic()
     _wait_for(settings, "redis", lambda: probes.redis_ping(settings.host, settings.redis_port), REDIS_DEADLINE_S)
     _wait_for(settings, "mailpit", lambda: probes.http_ok(settings.mailpit_url + "/readyz"), MAILPIT_DEADLINE_S)
-    took = _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
-    say(f"kafka ready ({took:.1f} s)")
+    _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
+    say(f"kafka, redis and mailpit ready ({time.monotonic() - started:.1f} s)")
 
 
 def ensure_topics(settings: Settings) -> None:
