@@ -4,9 +4,11 @@ from __future__ import annotations
 from flask import Flask
 
 from faultline_kit import redis_store
+from faultline_kit.clock import WallClock
 from faultline_kit.http_client import ClientPolicy, ServiceClient
 from faultline_kit.runtime import BackgroundRuntime
-from faultline_kit.service_app import create_service_app
+from faultline_kit.service_app import Operations, create_service_app
+from faultline_kit.wiring import readiness_checks
 
 from .adapters.cart_store import CartStore
 from .adapters.downstream import InventoryCatalog, OrderService
@@ -18,14 +20,16 @@ from .entrypoints.openapi import cart_openapi
 def create_app(settings: CartSettings | None = None) -> Flask:
     settings = settings or CartSettings.from_env()
     kit = settings.kit
-    policy = ClientPolicy(timeout_s=kit.http_timeout_s)
+    ops = Operations.for_instance(kit, WallClock(kit.clock_skew_ms))
+    policy = ClientPolicy.from_settings(kit)
     carts = CartStore(redis_store.connect(kit.redis_url))
-    catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy))
-    orders = OrderService(ServiceClient("order", settings.order_url, policy))
+    catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy, board=ops.board))
+    orders = OrderService(ServiceClient("order", settings.order_url, policy, board=ops.board))
     return create_service_app(
         __name__, BackgroundRuntime(),
         # Cart talks to Kafka only through order, so its readiness depends on Redis alone.
-        readiness={"redis": carts.ping},
+        readiness=readiness_checks(carts.ping),
         openapi=cart_openapi(),
         blueprints=[cart_blueprint(carts, catalog, orders)],
+        ops=ops,
     )

@@ -5,15 +5,15 @@ from flask import Flask
 
 from faultline_kit import redis_store
 from faultline_kit.clock import LamportClock, WallClock
-from faultline_kit.kafka_bus import EventPublisher
+from faultline_kit.kafka_bus import Dependency, EventPublisher
 from faultline_kit.messages import EnvelopeStamper
 from faultline_kit.runtime import BackgroundRuntime
-from faultline_kit.service_app import create_service_app
+from faultline_kit.service_app import Operations, create_service_app
 from faultline_kit.topology import ORDERS_TOPIC
-from faultline_kit.wiring import consumer_tasks, readiness_checks
+from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
 
 from .adapters.sent_store import SentStore
-from .adapters.smtp_mailer import SmtpMailer
+from .adapters.smtp_mailer import SMTP_ERRORS, SmtpMailer
 from .config import SERVICE, EmailSettings
 from .entrypoints.api import email_blueprint
 from .entrypoints.consumer import EmailEventHandler
@@ -25,14 +25,19 @@ def create_app(settings: EmailSettings | None = None) -> Flask:
     kit = settings.kit
     sent = SentStore(redis_store.connect(kit.redis_url))
     wall = WallClock(kit.clock_skew_ms)
+    ops = Operations.for_instance(kit, wall)
+    smtp = Dependency(ops.board.breaker("smtp", counts=SMTP_ERRORS), SMTP_ERRORS)
     publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
     handler = EmailEventHandler(SmtpMailer(settings.smtp_host, settings.smtp_port, settings.sender), sent,
-                                EnvelopeStamper(kit.instance_id, LamportClock(), wall), lambda: wall.now().isoformat())
-    runtime = BackgroundRuntime(consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher),
+                                EnvelopeStamper(kit.instance_id, LamportClock(), wall), wall.now_iso)
+    runtime = BackgroundRuntime(consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
+                                               (redis_dependency(ops.board), smtp)),
                                 on_stop=[publisher.close])
     return create_service_app(
         __name__, runtime,
-        readiness=readiness_checks(kit, sent.ping),
+        readiness=readiness_checks(sent.ping),
         openapi=email_openapi(),
         blueprints=[email_blueprint(sent)],
+        ops=ops,
+        degraded=degraded_checks(kit),
     )

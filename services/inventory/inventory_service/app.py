@@ -11,8 +11,8 @@ from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.kafka_bus import EventPublisher
 from faultline_kit.messages import EnvelopeStamper
 from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
-from faultline_kit.service_app import create_service_app
-from faultline_kit.wiring import consumer_tasks, readiness_checks
+from faultline_kit.service_app import Operations, create_service_app
+from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
 from faultline_kit.topology import ORDERS_TOPIC
 
 from .adapters.stock_store import StockStore
@@ -45,16 +45,21 @@ def create_app(settings: InventorySettings | None = None, store: StockStore | No
     kit = settings.kit
     store = store or StockStore(redis_store.connect(kit.redis_url))
     publisher = publisher or EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
-    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), WallClock(kit.clock_skew_ms))
+    wall = WallClock(kit.clock_skew_ms)
+    ops = Operations.for_instance(kit, wall)
+    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
     handler = InventoryEventHandler(store, publisher, stamper)
     runtime = BackgroundRuntime(
         [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)),
-         *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher)],
+         *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
+                         (redis_dependency(ops.board),))],
         on_stop=[publisher.close],
     )
     return create_service_app(
         __name__, runtime,
-        readiness=readiness_checks(kit, store.ping),
+        readiness=readiness_checks(store.ping),
         openapi=inventory_openapi(),
         blueprints=[inventory_blueprint(store, lambda: kit.admin_token)],
+        ops=ops,
+        degraded=degraded_checks(kit),
     )

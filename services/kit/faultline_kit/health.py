@@ -16,8 +16,14 @@ log = logging.getLogger(__name__)
 ReadinessCheck = Callable[[], bool]
 
 
-def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any]) -> Blueprint:
-    """Liveness says the process serves; readiness says every dependency in `checks` answers right now."""
+def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any],
+                     degraded: dict[str, ReadinessCheck] | None = None) -> Blueprint:
+    """Liveness says the process serves; readiness says every dependency in `checks` answers right now.
+
+    `degraded` dependencies are reported but do not gate readiness: the instance still serves without them
+    (order accepts orders into its outbox while Kafka is down).
+    """
+    degraded = degraded or {}
     blueprint = Blueprint("health", __name__)
 
     @blueprint.get("/livez")
@@ -31,6 +37,8 @@ def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any])
         draining = bool(runtime and runtime.draining)
         ready = all(results.values()) and not draining
         body = {"status": "ready" if ready else "not ready", "checks": results, "draining": draining}
+        if degraded:
+            body["degraded"] = {name: not _safe(check) for name, check in degraded.items()}
         return jsonify(body), 200 if ready else 503
 
     @blueprint.get("/openapi.json")

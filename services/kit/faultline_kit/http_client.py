@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pybreaker
 import requests
@@ -21,6 +21,11 @@ from tenacity import (
     stop_after_delay,
     wait_random_exponential,
 )
+
+from .resilience import BreakerPolicy, StatusBoard
+
+if TYPE_CHECKING:
+    from .settings import KitSettings
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +58,13 @@ class ClientPolicy:
     retry_budget_min_tokens: float = 3.0
 
 
+    @classmethod
+    def from_settings(cls, kit: "KitSettings") -> "ClientPolicy":
+        return cls(timeout_s=kit.http_timeout_s, max_attempts=kit.retry_max_attempts, deadline_s=kit.retry_deadline_s,
+                   breaker_fail_max=kit.breaker_fail_max, breaker_reset_s=kit.breaker_reset_s,
+                   retry_budget_ratio=kit.retry_budget_ratio)
+
+
 class RetryBudget:
     """Token bucket: each request earns `ratio` of a retry, each retry spends one; caps retries under outages."""
 
@@ -61,32 +73,44 @@ class RetryBudget:
         self._capacity = max(floor, 10.0)
         self._tokens = floor
         self._lock = threading.Lock()
+        self.requests = 0
+        self.retries = 0
+        self.refused = 0
 
     def record_request(self) -> None:
         with self._lock:
+            self.requests += 1
             self._tokens = min(self._capacity, self._tokens + self._ratio)
 
     def try_spend(self) -> bool:
         with self._lock:
             if self._tokens >= 1.0:
                 self._tokens -= 1.0
+                self.retries += 1
                 return True
+            self.refused += 1
             return False
+
+    def describe(self) -> dict[str, float]:
+        with self._lock:
+            return {"tokens": round(self._tokens, 2), "ratio": self._ratio, "requests": self.requests,
+                    "retries": self.retries, "refused": self.refused}
 
 
 class ServiceClient:
     """HTTP client for one downstream service."""
 
     def __init__(self, downstream: str, base_url: str, policy: ClientPolicy = ClientPolicy(),
-                 session: requests.Session | None = None) -> None:
+                 session: requests.Session | None = None, board: StatusBoard | None = None) -> None:
         self.downstream = downstream
         self.base_url = base_url.rstrip("/")
         self.policy = policy
         self.session = session or requests.Session()
-        self.breaker = pybreaker.CircuitBreaker(
-            fail_max=policy.breaker_fail_max, reset_timeout=policy.breaker_reset_s, name=downstream
-        )
+        board = board or StatusBoard()
+        self.breaker = board.breaker(downstream, counts=(_TransientFailure,),
+                                     policy=BreakerPolicy(policy.breaker_fail_max, policy.breaker_reset_s))
         self.budget = RetryBudget(policy.retry_budget_ratio, policy.retry_budget_min_tokens)
+        board.provide(f"client:{downstream}", self.describe)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("GET", path, **kwargs)
@@ -120,6 +144,8 @@ class ServiceClient:
             | give_up_or_spend,
             wait=wait_random_exponential(multiplier=0.1, max=self.policy.backoff_max_s),
             retry=retry_if_exception_type(_TransientFailure),
+            before_sleep=lambda state: log.info("retrying %s %s%s (attempt %d failed: %s)", method, self.downstream,
+                                                path, state.attempt_number, state.outcome.exception()),
             reraise=True,
         )
         try:
@@ -143,3 +169,8 @@ class ServiceClient:
 
     def breaker_state(self) -> str:
         return str(self.breaker.current_state)
+
+    def describe(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "breaker": self.breaker_state(), "retry_budget": self.budget.describe(),
+                "timeout_s": self.policy.timeout_s, "max_attempts": self.policy.max_attempts,
+                "deadline_s": self.policy.deadline_s}

@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
+import pybreaker
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
@@ -18,6 +19,7 @@ from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_
                       wait_random_exponential)
 
 from .envelope import Envelope, InvalidMessage, decode
+from .resilience import allows_trial
 from .topology import dead_letter_topic, retry_topic
 
 log = logging.getLogger(__name__)
@@ -100,18 +102,40 @@ class RetryPolicy:
     retry_topic_hops: int = 1
 
 
+@dataclass(frozen=True)
+class Dependency:
+    """Something handlers need (Redis, SMTP): its breaker counts `errors`; while it is open the loop pauses."""
+
+    breaker: pybreaker.CircuitBreaker
+    errors: tuple[type[BaseException], ...]
+
+
+class DependencyDown(Exception):
+    """A handler could not run because a dependency failed; the record is rewound, never dead-lettered."""
+
+
 @dataclass
 class ConsumerStats:
     processed: int = 0
     skipped: int = 0
     retried_via_topic: int = 0
     dead_lettered: int = 0
+    dependency_failures: int = 0
+    fenced: int = 0
+    in_flight: int = 0
+    paused: bool = False
+    paused_since: float | None = None
     last_poll_at: float = 0.0
     assigned: list[str] = field(default_factory=list)
+    lag: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> dict:
+        return {**self.__dict__, "total_lag": sum(self.lag.values())}
 
 
 RETRY_AT_HEADER = "faultline-retry-at-ms"
 HOPS_HEADER = "faultline-retry-hops"
+FENCE_HEADER = "faultline-fence"
 
 
 def _header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str | None:
@@ -121,12 +145,41 @@ def _header(headers: Iterable[tuple[str, bytes]] | None, name: str) -> str | Non
     return None
 
 
+class FenceGuard:
+    """Refuses records stamped with a fencing token older than the newest seen for the same writer scope.
+
+    A writer (the outbox relay) stamps `faultline-fence: <scope>/<token>`; a token only grows when the writer's
+    lease changes hands, so a record with a lower token comes from a relay that lost its lease (paused, partitioned)
+    and is dropped. What it carried is still in the outbox and the current holder publishes it.
+    """
+
+    def __init__(self) -> None:
+        self._newest: dict[str, int] = {}
+
+    def admits(self, headers: Iterable[tuple[str, bytes]] | None) -> bool:
+        stamp = _header(headers, FENCE_HEADER)
+        if not stamp:
+            return True
+        scope, _, raw = stamp.rpartition("/")
+        try:
+            token = int(raw)
+        except ValueError:
+            return True
+        newest = self._newest.get(scope, 0)
+        if token < newest:
+            return False
+        self._newest[scope] = token
+        return True
+
+
 class ConsumerLoop:
     """Consumes `topics` as `group` with auto-commit off: process, then commit offset+1.
 
     A record whose handler keeps failing goes to `<group>.retry` (re-consumed after a delay by the twin loop
     built with `for_retry_topic`), then to `<group>.dlq`; a record that can never be valid goes straight to the
-    dead-letter topic. Either way the partition moves on.
+    dead-letter topic. Either way the partition moves on. When a `Dependency` fails instead, the record is rewound
+    and the loop pauses its partitions until the dependency's breaker lets a trial through: an outage of Redis or
+    SMTP delays work, it does not burn it into the dead-letter topic.
     """
 
     def __init__(
@@ -140,6 +193,7 @@ class ConsumerLoop:
         client_id: str,
         policy: RetryPolicy = RetryPolicy(),
         consumes_retry_topic: bool = False,
+        dependencies: tuple[Dependency, ...] = (),
     ) -> None:
         self.group = group
         self.topics = topics
@@ -150,6 +204,8 @@ class ConsumerLoop:
         self._client_id = client_id
         self._policy = policy
         self._is_retry_loop = consumes_retry_topic
+        self._dependencies = dependencies
+        self._fence = FenceGuard()
         self.stats = ConsumerStats()
 
     @classmethod
@@ -164,6 +220,7 @@ class ConsumerLoop:
             client_id=f"{main._client_id}-retry",
             policy=main._policy,
             consumes_retry_topic=True,
+            dependencies=main._dependencies,
         )
 
     @property
@@ -171,6 +228,8 @@ class ConsumerLoop:
         return f"consumer[{self.group}]"
 
     def _connect(self) -> KafkaConsumer:
+        # A consumer that dies without leaving the group loses its partitions after session_timeout_ms (10 s);
+        # one that stops cleanly leaves at once. Heartbeats every 2 s let the coordinator notice within that window.
         consumer = KafkaConsumer(
             bootstrap_servers=self._bootstrap,
             group_id=self.group,
@@ -208,8 +267,27 @@ class ConsumerLoop:
                 consumer.close(autocommit=False)
         log.info("%s stopped", self.name)
 
+    def _dependencies_allow(self) -> bool:
+        return all(allows_trial(dep.breaker) for dep in self._dependencies)
+
+    def _hold_or_resume(self, consumer: KafkaConsumer) -> None:
+        """Keep every assigned partition paused while a dependency's breaker refuses calls; resume after."""
+        if self._dependencies_allow():
+            if self.stats.paused:
+                consumer.resume(*consumer.paused())
+                log.warning("%s resumed after %.1fs paused", self.name, time.time() - (self.stats.paused_since or 0))
+                self.stats.paused, self.stats.paused_since = False, None
+            return
+        assigned = consumer.assignment()
+        if assigned - consumer.paused():
+            consumer.pause(*assigned)
+        if not self.stats.paused:
+            log.warning("%s paused: a dependency's circuit breaker is open", self.name)
+            self.stats.paused, self.stats.paused_since = True, time.time()
+
     def _consume(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
         while not stop.is_set():
+            self._hold_or_resume(consumer)
             batch = consumer.poll(timeout_ms=500)
             self.stats.last_poll_at = time.time()
             self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
@@ -221,8 +299,27 @@ class ConsumerLoop:
                             return
                         self._process(record, stop)
                         processed[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+            except DependencyDown as exc:
+                self.stats.dependency_failures += 1
+                log.warning("%s: dependency failed (%s); rewinding and backing off", self.name, exc)
+                self._rewind(consumer, batch, processed)
+                stop.wait(0.5)
             finally:
                 self._commit(consumer, processed)
+                self._measure_lag(consumer, processed)
+
+    @staticmethod
+    def _rewind(consumer: KafkaConsumer, batch, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Seek every partition of the batch back to its first unprocessed record."""
+        for partition, records in batch.items():
+            first_unprocessed = processed[partition].offset if partition in processed else records[0].offset
+            consumer.seek(partition, first_unprocessed)
+
+    def _measure_lag(self, consumer: KafkaConsumer, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        for partition, offset in processed.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                self.stats.lag[f"{partition.topic}-{partition.partition}"] = max(highwater - offset.offset, 0)
 
     def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
         if not offsets:
@@ -232,9 +329,27 @@ class ConsumerLoop:
         except CommitFailedError as exc:
             log.warning("%s commit refused after a rebalance (records will be redelivered): %s", self.name, exc)
 
+    def _call_handler(self, envelope: Envelope) -> None:
+        call: Callable[[], None] = lambda: self._handle(envelope)  # noqa: E731
+        for dependency in self._dependencies:
+            call = (lambda inner, dep: lambda: dep.breaker.call(inner))(call, dependency)
+        try:
+            call()
+        except pybreaker.CircuitBreakerError as exc:
+            raise DependencyDown(str(exc)) from exc
+        except Exception as exc:
+            if any(isinstance(exc, dep.errors) for dep in self._dependencies):
+                raise DependencyDown(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
     def _process(self, record, stop: threading.Event) -> None:
         if self._is_retry_loop:
             self._wait_until_due(record, stop)
+        if not self._fence.admits(record.headers):
+            self.stats.fenced += 1
+            log.warning("%s: refused %s/%s/%s from a fenced-off writer (%s)", self.name, record.topic,
+                        record.partition, record.offset, _header(record.headers, FENCE_HEADER))
+            return
         try:
             envelope = decode(record.value)
         except InvalidMessage as exc:
@@ -243,16 +358,20 @@ class ConsumerLoop:
         if not self._handles(envelope.type):
             self.stats.skipped += 1
             return
+        self.stats.in_flight += 1
         try:
             for attempt in Retrying(
                 stop=stop_after_attempt(self._policy.in_process_attempts),
                 wait=wait_random_exponential(multiplier=0.1, max=self._policy.backoff_max_s),
-                retry=retry_if_exception_type(Exception) & retry_if_not_exception_type(InvalidMessage),
+                retry=retry_if_exception_type(Exception)
+                & retry_if_not_exception_type((InvalidMessage, DependencyDown)),
                 reraise=True,
             ):
                 with attempt:
-                    self._handle(envelope)
+                    self._call_handler(envelope)
             self.stats.processed += 1
+        except DependencyDown:
+            raise
         except InvalidMessage as exc:
             self._dead_letter(record, exc, hops=0)
         except Exception as exc:  # noqa: BLE001 - any handler failure is routed, never lost
@@ -261,6 +380,8 @@ class ConsumerLoop:
                 self._send_to_retry(record, exc, hops + 1)
             else:
                 self._dead_letter(record, exc, hops)
+        finally:
+            self.stats.in_flight -= 1
 
     def _wait_until_due(self, record, stop: threading.Event) -> None:
         due_ms = int(_header(record.headers, RETRY_AT_HEADER) or 0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pybreaker
+import redis
 from flask import Flask, Request, jsonify
 from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
@@ -74,6 +76,18 @@ def register_problem_handlers(app: Flask) -> None:
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):
         return problem_response(validation_problem(exc))
+
+    @app.errorhandler(redis.exceptions.ConnectionError)
+    @app.errorhandler(redis.exceptions.TimeoutError)
+    def _redis_down(exc: Exception):
+        log.warning("redis unavailable: %r", exc)
+        return problem_response(Problem(503, "Storage unavailable", "Redis does not answer; try again later",
+                                        headers={"Retry-After": "5"}))
+
+    @app.errorhandler(pybreaker.CircuitBreakerError)
+    def _breaker_open(exc: Exception):
+        return problem_response(Problem(503, "Dependency unavailable", f"circuit breaker open: {exc}",
+                                        headers={"Retry-After": "5"}))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

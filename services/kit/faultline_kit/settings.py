@@ -50,6 +50,11 @@ class KitSettings:
     admin_token: str
     http_timeout_s: float
     clock_skew_ms: int
+    breaker_fail_max: int
+    breaker_reset_s: float
+    retry_max_attempts: int
+    retry_deadline_s: float
+    retry_budget_ratio: float
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "KitSettings":
@@ -63,4 +68,9 @@ class KitSettings:
             admin_token=env_str(env, "FAULTLINE_ADMIN_TOKEN", "local-admin-token"),
             http_timeout_s=env_float(env, "FAULTLINE_HTTP_TIMEOUT_S", 2.0),
             clock_skew_ms=env_int(env, "FAULTLINE_CLOCK_SKEW_MS", 0),
+            breaker_fail_max=env_int(env, "FAULTLINE_BREAKER_FAIL_MAX", 5),
+            breaker_reset_s=env_float(env, "FAULTLINE_BREAKER_RESET_S", 5.0),
+            retry_max_attempts=env_int(env, "FAULTLINE_RETRY_MAX_ATTEMPTS", 3),
+            retry_deadline_s=env_float(env, "FAULTLINE_RETRY_DEADLINE_S", 5.0),
+            retry_budget_ratio=env_float(env, "FAULTLINE_RETRY_BUDGET_RATIO", 0.2),
         )

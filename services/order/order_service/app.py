@@ -8,8 +8,8 @@ from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.kafka_bus import EventPublisher
 from faultline_kit.messages import EnvelopeStamper
 from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
-from faultline_kit.service_app import create_service_app
-from faultline_kit.wiring import consumer_tasks, readiness_checks
+from faultline_kit.service_app import Operations, create_service_app
+from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
 from faultline_kit.topology import INVENTORY_TOPIC
 
 from .adapters.order_store import OrderStore
@@ -25,23 +25,24 @@ def create_app(settings: OrderSettings | None = None) -> Flask:
     kit = settings.kit
     client = redis_store.connect(kit.redis_url)
     wall = WallClock(kit.clock_skew_ms)
+    ops = Operations.for_instance(kit, wall)
     stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
     store = OrderStore(client, stamper)
     publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
     relay = OutboxRelay(client, publisher, holder=kit.instance_id)
 
-    def now() -> str:
-        return wall.now().isoformat()
-
-    handler = OrderEventHandler(store, stamper, now)
+    handler = OrderEventHandler(store, stamper, wall.now_iso)
     runtime = BackgroundRuntime(
         [BackgroundTask(relay.name, relay.run),
-         *consumer_tasks(kit, SERVICE, (INVENTORY_TOPIC,), handler, publisher)],
+         *consumer_tasks(kit, SERVICE, (INVENTORY_TOPIC,), handler, publisher, ops.board,
+                         (redis_dependency(ops.board),))],
         on_stop=[publisher.close],
     )
     return create_service_app(
         __name__, runtime,
-        readiness=readiness_checks(kit, store.ping),
+        readiness=readiness_checks(store.ping),
         openapi=order_openapi(),
-        blueprints=[order_blueprint(store, now)],
+        blueprints=[order_blueprint(store, wall.now_iso)],
+        ops=ops,
+        degraded=degraded_checks(kit),
     )

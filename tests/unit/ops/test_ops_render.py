@@ -143,3 +143,9 @@ def test_a_changed_haproxy_config_changes_its_supervisor_section_so_update_resta
     two = supervisor.program_section(make_settings(), haproxy.program(make_settings()))
     three = supervisor.program_section(make_settings(), haproxy.program(make_settings(replicas=3)))
     assert two != three
+
+
+def test_supervisor_socket_moves_out_of_a_state_dir_too_deep_for_a_unix_socket():
+    deep = Settings(repo=Path("/repo"), home=Path("/x" * 60), cache=Path("/cache"))
+    assert len(str(deep.supervisor_socket)) < 100
+    assert make_settings().supervisor_socket == Path("/state/supervisor.sock")

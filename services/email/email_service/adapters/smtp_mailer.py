@@ -8,6 +8,8 @@ from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_ra
 
 from ..domain import Mail
 
+SMTP_ERRORS = (OSError, smtplib.SMTPException)
+
 
 class SmtpMailer:
     def __init__(self, host: str, port: int, sender: str, timeout_s: float = 5.0) -> None:
@@ -25,7 +27,7 @@ class SmtpMailer:
         message.set_content(mail.body)
         return message
 
-    @retry(retry=retry_if_exception_type((OSError, smtplib.SMTPException)), stop=stop_after_attempt(4),
+    @retry(retry=retry_if_exception_type(SMTP_ERRORS), stop=stop_after_attempt(4),
            wait=wait_random_exponential(multiplier=0.2, max=2.0), reraise=True)
     def send(self, mail: Mail) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
