@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Shared by infra/images/*.sh: where things live, how podman is called, and small helpers.
+# Sourced, not run.
+
+IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$IMAGES_DIR/../.." && pwd)"
+CACHE="${FAULTLINE_CACHE:-$HOME/.cache/faultline}"
+SERVICES=(order cart inventory email)
+# The tag every Dockerfile starts FROM; on a machine that cannot pull it, base.sh builds a stand-in under this name.
+BASE_IMAGE="docker.io/library/python:3.11-slim-bookworm"
+# Local image names: the same repositories skaffold.yaml builds and the chart's ci values use.
+IMAGE_REPO="${FAULTLINE_IMAGE_REPO:-faultline}"
+# Default tag: the chart's appVersion, which is also the tag the chart (and k8s/manifests) deploy by default.
+IMAGE_TAG="${FAULTLINE_IMAGE_TAG:-$(sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/charts/faultline/Chart.yaml" 2>/dev/null)}"
+IMAGE_TAG="${IMAGE_TAG:-0.1.0}"
+HOST_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+
+export CONTAINERS_CONF="$IMAGES_DIR/containers.conf"
+
+say() { printf '%s: %s\n' "$(basename "$0" .sh)" "$*"; }
+die() { printf '%s: error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
+
+image_name() { printf '%s/%s:%s' "$IMAGE_REPO" "$1" "$IMAGE_TAG"; }
+
+require_podman() {
+  command -v podman >/dev/null || die "podman is missing: apt-get install podman buildah runc (Debian), or use Docker with 'docker build' directly"
+  command -v runc >/dev/null || die "runc is missing: apt-get install runc"
+  [[ "$(id -u)" -eq 0 ]] || die "run as root: rootful podman is what works on this kind of machine"
+}
