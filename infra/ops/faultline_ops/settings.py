@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
@@ -11,6 +13,7 @@ from typing import Mapping
 SERVICES: tuple[str, ...] = ("order", "cart", "inventory", "email")
 REPLICA_PORT_STRIDE = 10000
 DEFAULT_KAFKA_VERSION = "4.3.1"
+MAX_SOCKET_PATH = 100
 
 # Environment name -> (field name, default). Every port and count the stack uses.
 _INT_SETTINGS: dict[str, tuple[str, int]] = {
@@ -145,7 +148,12 @@ class Settings:
 
     @property
     def supervisor_socket(self) -> Path:
-        return self.home / "supervisor.sock"
+        """In the state dir, unless that path is too long for a Unix socket (about 107 bytes)."""
+        socket = self.home / "supervisor.sock"
+        if len(str(socket)) <= MAX_SOCKET_PATH:
+            return socket
+        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"faultline-{digest}.sock"
 
     @property
     def supervisor_pidfile(self) -> Path:
