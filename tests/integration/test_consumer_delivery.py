@@ -119,3 +119,16 @@ def test_a_failure_that_heals_is_handled_from_the_retry_topic(bootstrap, publish
     with running(main), running(ConsumerLoop.for_retry_topic(main)):
         eventually(lambda: len(calls) > FAST.in_process_attempts, 30, what="the retry-topic delivery")
     assert read_topic(bootstrap, dead_letter_topic(group), at_least=1, timeout_s=2) == []
+
+
+def test_records_from_a_fenced_off_writer_are_refused(bootstrap, publisher, group_topics):
+    source, group = group_topics
+    fence = "faultline-fence"
+    publisher.publish_raw(source, b"same", ping(1, "same").encode(), [(fence, b"order-outbox/6")])
+    publisher.publish_raw(source, b"same", ping(2, "same").encode(), [(fence, b"order-outbox/5")])
+    publisher.publish_raw(source, b"same", ping(3, "same").encode(), [(fence, b"order-outbox/6")])
+    seen: list[int] = []
+    loop = make_loop(bootstrap, publisher, source, group, lambda e: seen.append(e.payload["n"]))
+    with running(loop):
+        eventually(lambda: len(seen) >= 2 and loop.stats.fenced == 1, 30, what="two admitted, one fenced")
+    assert seen == [1, 3]

@@ -10,7 +10,8 @@ from faultline_kit.kafka_bus import EventPublisher, KafkaUnavailable
 from faultline_kit.messages import EnvelopeStamper
 from order_service import handlers
 from order_service.adapters.order_store import OUTBOX_KEY, OUTBOX_SENT_KEY, OrderStore
-from order_service.adapters.outbox_relay import LEASE_KEY, OutboxRelay
+from order_service.adapters.outbox_lease import LEASE_KEY, OutboxLease
+from order_service.adapters.outbox_relay import OutboxRelay
 from order_service.domain import Order, OrderLine
 
 from .conftest import read_topic
@@ -43,27 +44,64 @@ def test_orders_accepted_while_kafka_is_unreachable_are_published_when_it_return
     redis_client.delete(OUTBOX_KEY)
     redis_client.rpush(OUTBOX_KEY, *[json.dumps({**e, "topic": topic}) for e in entries])
 
+    lease = OutboxLease(redis_client, holder="order-1")
+    assert lease.renew()
     down = EventPublisher("127.0.0.1:9", client_id="it-down", ack_timeout_s=1)
     with pytest.raises(KafkaUnavailable):
-        OutboxRelay(redis_client, down, holder="relay-down").relay_once()
+        OutboxRelay(redis_client, down, lease).relay_once()
     assert redis_client.llen(OUTBOX_KEY) == 5  # nothing lost, nothing marked sent
 
     up = EventPublisher(bootstrap, client_id="it-up")
     try:
-        assert OutboxRelay(redis_client, up, holder="relay-down").relay_once() == 5
+        lease.renew()
+        assert OutboxRelay(redis_client, up, lease).relay_once() == 5
     finally:
         up.close()
     published = read_topic(bootstrap, topic, at_least=5)
     assert sorted(json.loads(r.value)["aggregate_id"] for r in published) == sorted(ids)
+    assert {dict(r.headers)["faultline-fence"] for r in published} == {f"order-outbox/{lease.token}".encode()}
     assert redis_client.llen(OUTBOX_KEY) == 0 and redis_client.llen(OUTBOX_SENT_KEY) == 5
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self):
+        return self.now
 
 
 def test_only_the_lease_holder_relays(redis_client, store, publisher):
     place(store, 3)
-    leader = OutboxRelay(redis_client, publisher, holder="order-1")
-    follower = OutboxRelay(redis_client, publisher, holder="order-2")
-    assert leader.holds_lease()
-    assert not follower.holds_lease()
-    assert follower.relay_once() == 0 and redis_client.llen(OUTBOX_KEY) == 3
-    redis_client.delete(LEASE_KEY)  # the leader's lease expired
-    assert follower.holds_lease() and not leader.holds_lease()
+    leader, follower = OutboxLease(redis_client, "order-1"), OutboxLease(redis_client, "order-2")
+    assert leader.renew() and not follower.renew()
+    assert OutboxRelay(redis_client, publisher, follower).relay_once() == 0
+    assert redis_client.llen(OUTBOX_KEY) == 3
+
+
+def test_a_new_holder_gets_a_larger_token_and_the_stale_holder_cannot_mark_entries_sent(
+        redis_client, store, bootstrap, group_topics):
+    topic, _ = group_topics
+    place(store, 2)
+    entries = [json.loads(e) for e in redis_client.lrange(OUTBOX_KEY, 0, -1)]
+    redis_client.delete(OUTBOX_KEY)
+    redis_client.rpush(OUTBOX_KEY, *[json.dumps({**e, "topic": topic}) for e in entries])
+    clock = Clock()
+    stale = OutboxLease(redis_client, "order-1", ttl_ms=5000, clock=clock)
+    old_token = stale.renew()
+    redis_client.delete(LEASE_KEY)  # order-1 was paused past its lease: Redis expired it
+    fresh = OutboxLease(redis_client, "order-2")
+    new_token = fresh.renew()
+    assert new_token > old_token
+
+    publisher = EventPublisher(bootstrap, client_id="it-stale")
+    try:
+        stale_relay = OutboxRelay(redis_client, publisher, stale)
+        assert stale.held() == old_token  # by its own (paused) clock it still believes it holds the lease
+        assert stale_relay.relay_once() == 0 and stale_relay.refused_acks == 1
+        assert redis_client.llen(OUTBOX_KEY) == 2  # nothing the new holder has not published left the outbox
+        assert OutboxRelay(redis_client, publisher, fresh).relay_once() == 2
+        clock.now += 10  # and once its clock moves on, the stale relay stops trying
+        assert stale.held() is None
+    finally:
+        publisher.close()

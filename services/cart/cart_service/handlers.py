@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from .domain import MAX_QUANTITY, Cart, CheckoutResult, PricedLine, UnknownProduct, price_lines
+from .domain import MAX_QUANTITY, Cart, CheckoutResult, PricedLine, Quote, UnknownProduct, checkout_lines, price_lines
 
 
 class CartRepository(Protocol):
@@ -19,7 +19,7 @@ class CartRepository(Protocol):
 
 
 class Catalog(Protocol):
-    def price(self, sku: str) -> int | None: ...
+    def quote(self, sku: str) -> Quote | None: ...
 
 
 class Orders(Protocol):
@@ -30,9 +30,15 @@ def set_item(cart_id: str, sku: str, quantity: int, carts: CartRepository, catal
     """Put `quantity` of a SKU the catalog knows into the cart (replacing what was there)."""
     if not 1 <= quantity <= MAX_QUANTITY:
         raise ValueError(f"quantity must be 1..{MAX_QUANTITY}")
-    if catalog.price(sku) is None:
+    if catalog.quote(sku) is None:
         raise UnknownProduct(sku)
     return carts.set_quantity(cart_id, sku, quantity)
+
+
+def view_cart(cart_id: str, carts: CartRepository, catalog: Catalog) -> tuple[Cart, tuple[PricedLine, ...]]:
+    """The cart with current prices (cached ones marked stale while inventory is unreachable)."""
+    cart = carts.get(cart_id)
+    return cart, price_lines(cart, {sku: catalog.quote(sku) for sku in cart.items})
 
 
 def checkout(cart_id: str, email: str, idempotency_key: str, carts: CartRepository, catalog: Catalog,
@@ -42,9 +48,8 @@ def checkout(cart_id: str, email: str, idempotency_key: str, carts: CartReposito
     if done is not None:
         return done
     cart = carts.get(cart_id)
-    prices = {sku: catalog.price(sku) for sku in cart.items}
-    lines = price_lines(cart, prices)
+    lines = checkout_lines(cart, {sku: catalog.quote(sku) for sku in cart.items})
     order_id = orders.place(idempotency_key, cart_id, email, lines)
-    result = CheckoutResult(cart_id, order_id, sum(l.quantity * l.unit_price_cents for l in lines))
+    result = CheckoutResult(cart_id, order_id, sum(l.subtotal_cents for l in lines), any(l.stale for l in lines))
     carts.complete_checkout(idempotency_key, result)
     return result

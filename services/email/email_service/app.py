@@ -28,11 +28,14 @@ def create_app(settings: EmailSettings | None = None) -> Flask:
     ops = Operations.for_instance(kit, wall)
     smtp = Dependency(ops.board.breaker("smtp", counts=SMTP_ERRORS), SMTP_ERRORS)
     publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
+    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
     handler = EmailEventHandler(SmtpMailer(settings.smtp_host, settings.smtp_port, settings.sender), sent,
-                                EnvelopeStamper(kit.instance_id, LamportClock(), wall), wall.now_iso)
-    runtime = BackgroundRuntime(consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
-                                               (redis_dependency(ops.board), smtp)),
-                                on_stop=[publisher.close])
+                                stamper, wall.now_iso)
+    runtime = BackgroundRuntime(
+        [*ops.cluster_tasks(kit, stamper)[0],
+         *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
+                         (redis_dependency(ops.board), smtp))],
+        on_stop=[publisher.close])
     return create_service_app(
         __name__, runtime,
         readiness=readiness_checks(sent.ping),

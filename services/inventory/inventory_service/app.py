@@ -51,6 +51,7 @@ def create_app(settings: InventorySettings | None = None, store: StockStore | No
     handler = InventoryEventHandler(store, publisher, stamper)
     runtime = BackgroundRuntime(
         [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)),
+         *ops.cluster_tasks(kit, stamper)[0],
          *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
                          (redis_dependency(ops.board),))],
         on_stop=[publisher.close],

@@ -49,10 +49,12 @@ class EventPublisher:
     The producer is created on first use, so a service starts even while Kafka is down.
     """
 
-    def __init__(self, bootstrap_servers: str, client_id: str, ack_timeout_s: float = 10.0) -> None:
+    def __init__(self, bootstrap_servers: str, client_id: str, ack_timeout_s: float = 10.0,
+                 max_block_ms: int = 5000) -> None:
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
         self._ack_timeout_s = ack_timeout_s
+        self._max_block_ms = max_block_ms
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
 
@@ -60,15 +62,17 @@ class EventPublisher:
         with self._lock:
             if self._producer is None:
                 try:
+                    request_timeout_ms = min(5000, int(self._ack_timeout_s * 1000))
                     self._producer = KafkaProducer(
                         bootstrap_servers=self._bootstrap,
                         client_id=self._client_id,
                         acks="all",
                         enable_idempotence=True,
                         linger_ms=2,
-                        max_block_ms=5000,
-                        request_timeout_ms=5000,
-                        delivery_timeout_ms=int(self._ack_timeout_s * 1000),
+                        max_block_ms=self._max_block_ms,
+                        request_timeout_ms=request_timeout_ms,
+                        # Kafka requires delivery timeout > linger + request timeout.
+                        delivery_timeout_ms=max(int(self._ack_timeout_s * 1000), request_timeout_ms + 100),
                         bootstrap_timeout_ms=5000,
                         allow_auto_create_topics=False,
                     )
@@ -78,6 +82,17 @@ class EventPublisher:
 
     def publish(self, topic: str, envelope: Envelope, headers: Headers | None = None) -> None:
         self.publish_raw(topic, envelope.key(), envelope.encode(), headers)
+
+    def publish_all(self, messages: list[tuple[str, Envelope]], headers: Headers | None = None) -> None:
+        """Send every message, then wait for every ack (in order per key, far faster than one at a time)."""
+        producer = self._connected_producer()
+        try:
+            futures = [producer.send(topic, key=envelope.key(), value=envelope.encode(), headers=list(headers or []))
+                       for topic, envelope in messages]
+            for future in futures:
+                future.get(timeout=self._ack_timeout_s)
+        except KafkaError as exc:
+            raise KafkaUnavailable(f"publish of {len(messages)} messages failed: {exc!r}") from exc
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None) -> None:
         producer = self._connected_producer()
@@ -154,9 +169,11 @@ class FenceGuard:
     """
 
     def __init__(self) -> None:
-        self._newest: dict[str, int] = {}
+        self._newest: dict[tuple[str, str, int], int] = {}
 
-    def admits(self, headers: Iterable[tuple[str, bytes]] | None) -> bool:
+    def admits(self, topic: str, partition: int, headers: Iterable[tuple[str, bytes]] | None) -> bool:
+        """Within one partition records are in append order, so a lower token after a higher one was written
+        after the lease changed hands: by a writer that no longer held it."""
         stamp = _header(headers, FENCE_HEADER)
         if not stamp:
             return True
@@ -165,10 +182,10 @@ class FenceGuard:
             token = int(raw)
         except ValueError:
             return True
-        newest = self._newest.get(scope, 0)
-        if token < newest:
+        key = (scope, topic, partition)
+        if token < self._newest.get(key, 0):
             return False
-        self._newest[scope] = token
+        self._newest[key] = token
         return True
 
 
@@ -345,7 +362,7 @@ class ConsumerLoop:
     def _process(self, record, stop: threading.Event) -> None:
         if self._is_retry_loop:
             self._wait_until_due(record, stop)
-        if not self._fence.admits(record.headers):
+        if not self._fence.admits(record.topic, record.partition, record.headers):
             self.stats.fenced += 1
             log.warning("%s: refused %s/%s/%s from a fenced-off writer (%s)", self.name, record.topic,
                         record.partition, record.offset, _header(record.headers, FENCE_HEADER))

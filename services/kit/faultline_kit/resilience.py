@@ -82,6 +82,11 @@ class StatusBoard:
     def provide(self, name: str, provider: Callable[[], Any]) -> None:
         self._providers[name] = provider
 
+    def read(self, name: str) -> Any:
+        """One provider's status, or None when nothing provides it."""
+        provider = self._providers.get(name)
+        return provider() if provider else None
+
     def snapshot(self) -> dict[str, Any]:
         breakers = {
             name: {"state": str(b.current_state), "fail_counter": b.fail_counter, "fail_max": b.fail_max,

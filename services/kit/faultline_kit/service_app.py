@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -12,26 +13,60 @@ from flask import Blueprint, Flask, g, jsonify, request
 from .clock import WallClock
 from .faults import FaultInjector, install_faults
 from .health import ReadinessCheck, health_blueprint
+from .kafka_bus import EventPublisher
+from .membership import HeartbeatLoop, MembershipListener, MembershipView
+from .messages import EnvelopeStamper
 from .problems import register_problem_handlers
 from .resilience import BreakerPolicy, StatusBoard
-from .runtime import EXTENSION_KEY, BackgroundRuntime
+from .runtime import EXTENSION_KEY, BackgroundRuntime, BackgroundTask
 from .settings import KitSettings
 
 request_log = logging.getLogger("faultline.request")
 
 
+class InFlight:
+    """HTTP requests being served right now."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def add(self, delta: int) -> None:
+        with self._lock:
+            self._count += delta
+
+    @property
+    def value(self) -> int:
+        return self._count
+
+
 @dataclass(frozen=True)
 class Operations:
-    """What every instance exposes for operators: its status board, its fault injector, the admin token."""
+    """What every instance exposes for operators: status board, fault injector, membership view, admin token."""
 
     board: StatusBoard
     faults: FaultInjector
+    membership: MembershipView
+    in_flight: InFlight
     admin_token: str
 
     @classmethod
     def for_instance(cls, kit: KitSettings, wall: WallClock) -> "Operations":
         return cls(StatusBoard(BreakerPolicy(kit.breaker_fail_max, kit.breaker_reset_s)), FaultInjector(wall),
-                   kit.admin_token)
+                   MembershipView(kit.instance_id), InFlight(), kit.admin_token)
+
+    def cluster_tasks(self, kit: KitSettings, stamper: EnvelopeStamper) -> tuple[list[BackgroundTask], HeartbeatLoop]:
+        """Heartbeat publishing and membership listening, as background tasks (the loop, for on_beat hooks).
+
+        Heartbeats have their own producer with short timeouts, so a Kafka outage never stalls the beat (and the
+        lease renewal hooked on it) for longer than a second.
+        """
+        publisher = EventPublisher(kit.kafka_bootstrap, client_id=f"{kit.instance_id}-heartbeat", ack_timeout_s=1.0,
+                                   max_block_ms=500)
+        beats = HeartbeatLoop(kit.service, kit.instance_id, publisher, stamper, self.board,
+                              lambda: self.in_flight.value)
+        listener = MembershipListener(kit.kafka_bootstrap, kit.instance_id, self.membership)
+        return [BackgroundTask(beats.name, beats.run), BackgroundTask(listener.name, listener.run)], beats
 
 
 def create_service_app(
@@ -51,27 +86,36 @@ def create_service_app(
     ops.board.provide("faults", ops.faults.describe)
     checks = {**readiness, "faults": ops.faults.ready}
     app.register_blueprint(health_blueprint(checks, openapi, degraded))
-    app.register_blueprint(_debug_blueprint(ops.board))
+    app.register_blueprint(_debug_blueprint(ops))
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
-    _log_requests(app)
+    _log_requests(app, ops.in_flight)
     return app
 
 
-def _debug_blueprint(board: StatusBoard) -> Blueprint:
+def _debug_blueprint(ops: Operations) -> Blueprint:
     debug = Blueprint("debug", __name__)
 
     @debug.get("/debug/resilience")
     def resilience():
-        return jsonify(board.snapshot())
+        return jsonify(ops.board.snapshot())
+
+    @debug.get("/cluster")
+    def cluster():
+        return jsonify(ops.membership.describe())
 
     return debug
 
 
-def _log_requests(app: Flask) -> None:
+def _log_requests(app: Flask, in_flight: InFlight) -> None:
     @app.before_request
     def _start_timer():
         g.faultline_started = time.perf_counter()
+        in_flight.add(1)
+
+    @app.teardown_request
+    def _done(exc):
+        in_flight.add(-1)
 
     @app.after_request
     def _log(response):

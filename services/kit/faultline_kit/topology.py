@@ -10,7 +10,10 @@ log = logging.getLogger(__name__)
 
 ORDERS_TOPIC = "orders"
 INVENTORY_TOPIC = "inventory"
+HEARTBEATS_TOPIC = "heartbeats"
 EVENT_TOPICS = (ORDERS_TOPIC, INVENTORY_TOPIC)
+# Heartbeats are read whole by every instance: one partition, kept for an hour.
+TOPIC_OVERRIDES = {HEARTBEATS_TOPIC: (1, {"retention.ms": "3600000"})}
 CONSUMER_GROUPS = ("inventory", "order", "email")
 
 
@@ -23,10 +26,15 @@ def dead_letter_topic(group: str) -> str:
 
 
 def all_topics() -> list[str]:
-    topics = list(EVENT_TOPICS)
+    topics = [*EVENT_TOPICS, HEARTBEATS_TOPIC]
     for group in CONSUMER_GROUPS:
         topics += [retry_topic(group), dead_letter_topic(group)]
     return topics
+
+
+def _new_topic(name: str, partitions: int) -> NewTopic:
+    count, configs = TOPIC_OVERRIDES.get(name, (partitions, {}))
+    return NewTopic(name=name, num_partitions=count, replication_factor=1, topic_configs=configs)
 
 
 def ensure_topics(bootstrap_servers: str, partitions: int, topics: list[str] | None = None) -> list[str]:
@@ -38,9 +46,7 @@ def ensure_topics(bootstrap_servers: str, partitions: int, topics: list[str] | N
         missing = [name for name in wanted if name not in existing]
         if missing:
             try:
-                admin.create_topics(
-                    [NewTopic(name=name, num_partitions=partitions, replication_factor=1) for name in missing]
-                )
+                admin.create_topics([_new_topic(name, partitions) for name in missing])
             except TopicAlreadyExistsError:
                 log.info("topics were created concurrently: %s", missing)
         return missing

@@ -13,6 +13,7 @@ from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_chec
 from faultline_kit.topology import INVENTORY_TOPIC
 
 from .adapters.order_store import OrderStore
+from .adapters.outbox_lease import OutboxLease
 from .adapters.outbox_relay import OutboxRelay
 from .config import SERVICE, OrderSettings
 from .entrypoints.api import order_blueprint
@@ -29,11 +30,15 @@ def create_app(settings: OrderSettings | None = None) -> Flask:
     stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
     store = OrderStore(client, stamper)
     publisher = EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
-    relay = OutboxRelay(client, publisher, holder=kit.instance_id)
+    lease = OutboxLease(client, holder=kit.instance_id)
+    relay = OutboxRelay(client, publisher, lease)
+    ops.board.provide("outbox", relay.describe)
+    cluster, heartbeat = ops.cluster_tasks(kit, stamper)
+    heartbeat.on_beat.append(lease.renew)
 
     handler = OrderEventHandler(store, stamper, wall.now_iso)
     runtime = BackgroundRuntime(
-        [BackgroundTask(relay.name, relay.run),
+        [*cluster, BackgroundTask(relay.name, relay.run),
          *consumer_tasks(kit, SERVICE, (INVENTORY_TOPIC,), handler, publisher, ops.board,
                          (redis_dependency(ops.board),))],
         on_stop=[publisher.close],

@@ -1,7 +1,8 @@
 import pytest
 
 from cart_service import handlers
-from cart_service.domain import Cart, CheckoutResult, EmptyCart, PricedLine, UnknownProduct, price_lines
+from cart_service.domain import (Cart, CheckoutResult, EmptyCart, PricedLine, Quote, UnknownProduct, checkout_lines,
+                                 price_lines)
 from faultline_kit.http_client import DownstreamUnavailable
 
 
@@ -34,10 +35,11 @@ class FakeCatalog:
         self.prices = prices
         self.down = down
 
-    def price(self, sku):
+    def quote(self, sku):
         if self.down:
             raise DownstreamUnavailable("inventory", "down")
-        return self.prices.get(sku)
+        price = self.prices.get(sku)
+        return None if price is None else Quote(price)
 
 
 class FakeOrders:
@@ -53,13 +55,13 @@ class FakeOrders:
 
 
 def test_pricing_uses_current_prices_in_sku_order():
-    lines = price_lines(Cart("c", {"B": 1, "A": 2}), {"A": 100, "B": 250})
-    assert lines == (PricedLine("A", 2, 100), PricedLine("B", 1, 250))
+    lines = price_lines(Cart("c", {"B": 1, "A": 2}), {"A": Quote(100), "B": Quote(250, stale=True)})
+    assert lines == (PricedLine("A", 2, 100), PricedLine("B", 1, 250, stale=True))
 
 
-def test_pricing_an_empty_cart_fails():
+def test_checking_out_an_empty_cart_fails():
     with pytest.raises(EmptyCart):
-        price_lines(Cart("c", {}), {})
+        checkout_lines(Cart("c", {}), {})
 
 
 def test_pricing_an_item_gone_from_the_catalog_fails_naming_it():
@@ -97,3 +99,21 @@ def test_the_cart_is_kept_when_order_is_unavailable():
         handlers.checkout("c", "a@b.io", "key-1", carts, FakeCatalog({"A": 100}), FakeOrders(down=True))
     assert carts.get("c").items == {"A": 1}
     assert carts.checkout_result("key-1") is None
+
+
+def test_viewing_a_cart_prices_every_item():
+    carts = FakeCarts()
+    carts.set_quantity("c", "A", 3)
+    cart, lines = handlers.view_cart("c", carts, FakeCatalog({"A": 100}))
+    assert lines == (PricedLine("A", 3, 100),) and sum(l.subtotal_cents for l in lines) == 300
+
+
+def test_a_checkout_priced_from_the_cache_says_so():
+    class StaleCatalog(FakeCatalog):
+        def quote(self, sku):
+            return Quote(self.prices[sku], stale=True)
+
+    carts = FakeCarts()
+    carts.set_quantity("c", "A", 1)
+    result = handlers.checkout("c", "a@b.io", "k", carts, StaleCatalog({"A": 100}), FakeOrders())
+    assert result.prices_stale and result.total_cents == 100

@@ -43,7 +43,7 @@ class CartStore:
         if not raw:
             return None
         doc = json.loads(raw)
-        return CheckoutResult(doc["cart_id"], doc["order_id"], int(doc["total_cents"]))
+        return CheckoutResult(doc["cart_id"], doc["order_id"], int(doc["total_cents"]), bool(doc.get("prices_stale")))
 
     def complete_checkout(self, idempotency_key: str, result: CheckoutResult) -> None:
         """Remember the checkout for replays and empty the cart, together."""

@@ -5,7 +5,8 @@ from typing import Any
 
 from faultline_kit.http_client import DownstreamUnavailable, ServiceClient
 
-from ..domain import PricedLine
+from ..domain import PricedLine, Quote
+from .catalog_cache import CatalogCache
 
 
 class OrderRefused(Exception):
@@ -26,17 +27,32 @@ def _json(response) -> dict[str, Any]:
 
 
 class InventoryCatalog:
-    def __init__(self, client: ServiceClient) -> None:
-        self.client = client
+    """Prices from inventory; while inventory is unreachable, the last price seen, marked stale.
 
-    def price(self, sku: str) -> int | None:
-        """The SKU's price in cents, None when the catalog does not know it."""
-        response = self.client.get(f"/products/{sku}")
+    Availability over consistency: a customer can still fill a cart and check out at yesterday's price; the stock
+    itself is only ever decided by inventory, when it processes the order.
+    """
+
+    def __init__(self, client: ServiceClient, cache: CatalogCache) -> None:
+        self.client = client
+        self.cache = cache
+
+    def quote(self, sku: str) -> Quote | None:
+        """The SKU's price, None when the catalog does not know it."""
+        try:
+            response = self.client.get(f"/products/{sku}")
+        except DownstreamUnavailable:
+            cached = self.cache.recall(sku)
+            if cached is None:
+                raise
+            return Quote(cached, stale=True)
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise DownstreamUnavailable("inventory", f"HTTP {response.status_code} for {sku}")
-        return int(response.json()["price_cents"])
+        price = int(response.json()["price_cents"])
+        self.cache.remember(sku, price)
+        return Quote(price)
 
 
 class OrderService:

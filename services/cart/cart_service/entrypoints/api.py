@@ -9,7 +9,7 @@ from faultline_kit.problems import Problem, parse_body
 
 from .. import handlers
 from ..adapters.downstream import OrderRefused
-from ..domain import MAX_QUANTITY, Cart, EmptyCart, UnknownProduct
+from ..domain import MAX_QUANTITY, Cart, EmptyCart, PricedLine, UnknownProduct
 
 ID_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$"
@@ -31,9 +31,12 @@ class PathIds(BaseModel):
     sku: str = Field(default="X", pattern=ID_PATTERN)
 
 
-def cart_json(cart: Cart) -> dict:
+def cart_json(cart: Cart, lines: tuple[PricedLine, ...]) -> dict:
     return {"cart_id": cart.cart_id,
-            "items": [{"sku": sku, "quantity": qty} for sku, qty in sorted(cart.items.items())]}
+            "items": [{"sku": l.sku, "quantity": l.quantity, "unit_price_cents": l.unit_price_cents,
+                       "stale": l.stale} for l in lines],
+            "total_cents": sum(l.subtotal_cents for l in lines),
+            "stale": any(l.stale for l in lines)}
 
 
 def unavailable(exc: DownstreamUnavailable) -> Problem:
@@ -62,23 +65,33 @@ def cart_blueprint(carts: handlers.CartRepository, catalog: handlers.Catalog, or
         if values:
             PathIds.model_validate(values)
 
-    @api.get("/carts/<cart_id>")
-    def get_cart(cart_id: str):
-        return jsonify(cart_json(carts.get(cart_id)))
-
-    @api.put("/carts/<cart_id>/items/<sku>")
-    def put_item(cart_id: str, sku: str):
-        body: ItemQuantity = parse_body(request, ItemQuantity)  # type: ignore[assignment]
+    def priced(cart_id: str):
         try:
-            return jsonify(cart_json(handlers.set_item(cart_id, sku, body.quantity, carts, catalog)))
+            return jsonify(cart_json(*handlers.view_cart(cart_id, carts, catalog)))
         except UnknownProduct as exc:
             raise unknown_sku(exc) from exc
         except DownstreamUnavailable as exc:
             raise unavailable(exc) from exc
 
+    @api.get("/carts/<cart_id>")
+    def get_cart(cart_id: str):
+        return priced(cart_id)
+
+    @api.put("/carts/<cart_id>/items/<sku>")
+    def put_item(cart_id: str, sku: str):
+        body: ItemQuantity = parse_body(request, ItemQuantity)  # type: ignore[assignment]
+        try:
+            handlers.set_item(cart_id, sku, body.quantity, carts, catalog)
+        except UnknownProduct as exc:
+            raise unknown_sku(exc) from exc
+        except DownstreamUnavailable as exc:
+            raise unavailable(exc) from exc
+        return priced(cart_id)
+
     @api.delete("/carts/<cart_id>/items/<sku>")
     def delete_item(cart_id: str, sku: str):
-        return jsonify(cart_json(carts.remove(cart_id, sku)))
+        carts.remove(cart_id, sku)
+        return priced(cart_id)
 
     @api.post("/carts/<cart_id>/checkout")
     def checkout(cart_id: str):
@@ -95,7 +108,7 @@ def cart_blueprint(carts: handlers.CartRepository, catalog: handlers.Catalog, or
         except OrderRefused as exc:
             raise Problem(exc.status if exc.status in (409, 422) else 422, "Order refused", str(exc)) from exc
         response = jsonify(order_id=result.order_id, cart_id=result.cart_id, total_cents=result.total_cents,
-                           status="PENDING", order_url=f"/orders/{result.order_id}")
+                           prices_stale=result.prices_stale, status="PENDING", order_url=f"/orders/{result.order_id}")
         response.status_code = 202
         return response
 

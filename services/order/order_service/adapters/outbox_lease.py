@@ -1,0 +1,86 @@
+"""The lease that makes one order replica the outbox relay, with a fencing token that only grows.
+
+The heartbeat loop calls `renew()` every second: it takes the lease when free (minting a new token) or extends it
+when already held. The token is the larger of Redis's clock in milliseconds and the last token + 1, so it keeps
+growing even if Redis lost its last write. The relay publishes only while `held()` says so, and stamps the token
+on every record; Redis refuses to mark entries sent for a token that no longer holds the lease.
+"""
+from __future__ import annotations
+
+import time
+
+import redis
+
+from .order_store import PREFIX
+
+LEASE_KEY = f"{PREFIX}:outbox:lease"
+FENCE_KEY = f"{PREFIX}:outbox:fence"
+FENCE_SCOPE = "order-outbox"
+
+# KEYS: lease, fence; ARGV: holder, ttl_ms. Returns the token held by `holder`, or 0 when someone else holds it.
+_ACQUIRE_OR_RENEW = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local holder, token = string.match(current, '^(.*):(%d+)$')
+  if holder == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return tonumber(token)
+  end
+  return 0
+end
+local now = redis.call('TIME')
+local millis = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local token = math.max(millis, tonumber(redis.call('GET', KEYS[2]) or '0') + 1)
+redis.call('SET', KEYS[2], token)
+redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
+return token
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def lease_value(holder: str, token: int) -> str:
+    return f"{holder}:{token}"
+
+
+class OutboxLease:
+    def __init__(self, client: redis.Redis, holder: str, ttl_ms: int = 5000, clock=time.monotonic) -> None:
+        self.redis = client
+        self.holder = holder
+        self.ttl_ms = ttl_ms
+        self._clock = clock
+        self._acquire = client.register_script(_ACQUIRE_OR_RENEW)
+        self._release = client.register_script(_RELEASE)
+        self.token = 0
+        self._valid_until = 0.0
+        self.changes = 0
+
+    def renew(self) -> int:
+        """Take or extend the lease; the token held, or 0 when another replica holds it."""
+        asked_at = self._clock()
+        token = int(self._acquire(keys=[LEASE_KEY, FENCE_KEY], args=[self.holder, self.ttl_ms]))
+        if token != self.token:
+            self.changes += 1
+        self.token = token
+        # Count validity from before the call, with a margin, so this side gives up before Redis expires the key.
+        self._valid_until = asked_at + 0.8 * self.ttl_ms / 1000.0 if token else 0.0
+        return token
+
+    def held(self) -> int | None:
+        """The fencing token while this replica holds the lease by its own clock, else None."""
+        if self.token and self._clock() < self._valid_until:
+            return self.token
+        return None
+
+    def release(self) -> None:
+        if self.token:
+            self._release(keys=[LEASE_KEY], args=[lease_value(self.holder, self.token)])
+        self.token, self._valid_until = 0, 0.0
+
+    def describe(self) -> dict:
+        current = self.redis.get(LEASE_KEY)
+        return {"holder": current.rsplit(":", 1)[0] if current else None, "this_instance_holds": bool(self.held()),
+                "token": self.token, "ttl_ms": self.ttl_ms}
