@@ -9,9 +9,12 @@ VENV="$ROOT/.venv"
 PYTHON="${FAULTLINE_PYTHON:-python3.11}"
 KAFKA_POM="$ROOT/infra/kafka/pom.xml"
 
-# Go tools installed into $CACHE/bin: one line each, "<binary> <module>@<version>".
+# Go tools installed into $CACHE/bin: one line each, "<binary> <package>@<version>"; the command `go install`
+# builds (named after the package's last element) is installed under <binary>.
 GO_TOOLS=(
   "mailpit github.com/axllent/mailpit@v1.33.1"
+  # The fault proxy the chaos experiments cut and slow connections with (cart -> inventory, cart -> order).
+  "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0"
 )
 
 # Debian packages that provide a binary the stack runs: "<binary> <package>".
@@ -79,19 +82,24 @@ install_kafka_classpath() {
 }
 
 install_go_tools() {
-  local line binary spec module version target
+  local line binary spec package version target build info
   mkdir -p "$CACHE/bin"
   for line in "${GO_TOOLS[@]}"; do
     read -r binary spec <<<"$line"
-    module="${spec%@*}"
+    package="${spec%@*}"
     version="${spec#*@}"
     target="$CACHE/bin/$binary"
-    # The binary records the module version it was built from; reinstall only when it differs.
-    if [[ -x "$target" ]] && go version -m "$target" 2>/dev/null | grep -qE "^[[:space:]]+mod[[:space:]]+$module[[:space:]]+$version([[:space:]]|$)"; then
+    # The binary records the package and module version it was built from; reinstall only when they differ.
+    info="$(go version -m "$target" 2>/dev/null || true)"
+    if [[ -x "$target" ]] && grep -qE "^[[:space:]]+path[[:space:]]+$package$" <<<"$info" \
+        && grep -qE "^[[:space:]]+mod[[:space:]]+[^[:space:]]+[[:space:]]+$version([[:space:]]|$)" <<<"$info"; then
       continue
     fi
-    say "go install $spec (into $CACHE/bin)"
-    GOBIN="$CACHE/bin" go install "$spec"
+    say "go install $spec (into $target)"
+    build="$(mktemp -d)"
+    GOBIN="$build" go install "$spec"
+    mv -f "$build/${package##*/}" "$target"
+    rm -rf "$build"
   done
 }
 

@@ -14,6 +14,8 @@ SERVICES: tuple[str, ...] = ("order", "cart", "inventory", "email")
 REPLICA_PORT_STRIDE = 10000
 DEFAULT_KAFKA_VERSION = "4.3.1"
 MAX_SOCKET_PATH = 100
+# Calls that always go through a Toxiproxy listener, so an experiment can cut or slow them: (client, downstream).
+PROXIED_ROUTES: tuple[tuple[str, str], ...] = (("cart", "inventory"), ("cart", "order"))
 
 # Environment name -> (field name, default). Every port and count the stack uses.
 _INT_SETTINGS: dict[str, tuple[str, int]] = {
@@ -27,6 +29,8 @@ _INT_SETTINGS: dict[str, tuple[str, int]] = {
     "FAULTLINE_INVENTORY_PORT": ("inventory_port", 8083),
     "FAULTLINE_EMAIL_PORT": ("email_port", 8084),
     "FAULTLINE_HAPROXY_STATS_PORT": ("haproxy_stats_port", 8404),
+    # Toxiproxy's API; its proxies listen on the ports right above it (see PROXIED_ROUTES).
+    "FAULTLINE_TOXIPROXY_PORT": ("toxiproxy_port", 8474),
     "FAULTLINE_REPLICAS": ("replicas", 2),
     "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
 }
@@ -53,6 +57,7 @@ class Settings:
     inventory_port: int = 8083
     email_port: int = 8084
     haproxy_stats_port: int = 8404
+    toxiproxy_port: int = 8474
     replicas: int = 2
     topic_partitions: int = 6
     admin_token: str = "local-admin-token"
@@ -89,6 +94,35 @@ class Settings:
 
     def service_url(self, service: str) -> str:
         return f"http://{self.host}:{self.front_port(service)}"
+
+    def proxy_name(self, client: str, downstream: str) -> str:
+        return f"{client}-to-{downstream}"
+
+    def proxy_port(self, client: str, downstream: str) -> int:
+        """The Toxiproxy listener of one proxied route: the API port + 1, + 2, ... in PROXIED_ROUTES order."""
+        return self.toxiproxy_port + 1 + PROXIED_ROUTES.index((client, downstream))
+
+    def peer_url(self, client: str, downstream: str) -> str:
+        """Where `client` reaches `downstream`: through its Toxiproxy listener when proxied, else HAProxy."""
+        if (client, downstream) in PROXIED_ROUTES:
+            return f"http://{self.host}:{self.proxy_port(client, downstream)}"
+        return self.service_url(downstream)
+
+    @property
+    def toxiproxy_url(self) -> str:
+        return f"http://{self.host}:{self.toxiproxy_port}"
+
+    @property
+    def toxiproxy_bin(self) -> Path:
+        return self.cache / "bin" / "toxiproxy-server"
+
+    @property
+    def toxiproxy_dir(self) -> Path:
+        return self.home / "toxiproxy"
+
+    @property
+    def reports(self) -> Path:
+        return self.repo / "reports"
 
     @property
     def kafka_bootstrap(self) -> str:

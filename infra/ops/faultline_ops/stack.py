@@ -13,7 +13,7 @@ from pathlib import Path
 
 from faultline_ops import probes, supervisor
 from faultline_ops.errors import StackError
-from faultline_ops.render import haproxy, kafka, redis
+from faultline_ops.render import haproxy, kafka, redis, toxiproxy
 from faultline_ops.render import supervisor as supervisor_render
 from faultline_ops.render.program import Program
 from faultline_ops.settings import SERVICES, Settings
@@ -38,9 +38,10 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def render_all(settings: Settings, infra_only: bool) -> None:
     for directory in (settings.logs, settings.kafka_data, settings.redis_dir, settings.mailpit_dir,
-                      settings.haproxy_dir):
+                      settings.haproxy_dir, settings.toxiproxy_dir):
         directory.mkdir(parents=True, exist_ok=True)
     rendered = {**kafka.files(settings), **redis.files(settings), **haproxy.files(settings),
+                **toxiproxy.files(settings),
                 settings.supervisor_conf: supervisor_render.supervisord_conf(settings, infra_only)}
     for path, text in rendered.items():
         _write_if_changed(path, text)
@@ -78,8 +79,8 @@ def check_binaries(settings: Settings, infra_only: bool) -> None:
     if not infra_only:
         needed["haproxy"] = "run `make bootstrap` (apt: haproxy)"
     missing = [f"{name}: {hint}" for name, hint in needed.items() if shutil.which(name) is None]
-    if not settings.mailpit_bin.exists():
-        missing.append(f"{settings.mailpit_bin}: run `make bootstrap`")
+    go_tools = [settings.mailpit_bin] + ([] if infra_only else [settings.toxiproxy_bin])
+    missing += [f"{path}: run `make bootstrap`" for path in go_tools if not path.exists()]
     if not (settings.venv_bin / "supervisord").exists():
         missing.append(f"{settings.venv_bin / 'supervisord'}: run `make bootstrap`")
     if missing:
@@ -143,6 +144,9 @@ def wait_for_instances(settings: Settings, programs: list[Program]) -> None:
     fronts = {s: settings.service_url(s) + "/readyz" for s in SERVICES}
     if not probes.wait_until(lambda: all(probes.http_ok(url) for url in fronts.values()), 10.0):
         raise StackError(f"HAProxy does not route to ready replicas; see {settings.logs / 'haproxy.log'}")
+    if not probes.wait_until(lambda: probes.http_ok(settings.toxiproxy_url + "/version"), 10.0):
+        raise StackError(f"Toxiproxy does not answer on {settings.toxiproxy_url}; "
+                         f"see {settings.logs / 'toxiproxy.log'}")
 
 
 # --- commands -------------------------------------------------------------------------------------
@@ -198,6 +202,7 @@ def print_urls(settings: Settings, infra_only: bool) -> None:
     rows = [] if infra_only else [[s, settings.service_url(s)] for s in SERVICES]
     if not infra_only:
         rows.append(["haproxy stats", f"http://{settings.host}:{settings.haproxy_stats_port}/"])
+        rows.append(["toxiproxy API", settings.toxiproxy_url])
     rows += [
         ["mailpit UI", settings.mailpit_url],
         ["smtp", f"{settings.host}:{settings.smtp_port}"],
@@ -230,6 +235,8 @@ def probe(settings: Settings, name: str, port: int | None) -> bool:
         return probes.redis_ping(settings.host, port)
     if name == "haproxy":
         return probes.http_ok(f"http://{settings.host}:{port}/")
+    if name == "toxiproxy":
+        return probes.http_ok(f"http://{settings.host}:{port}/version")
     return probes.http_ok(f"http://{settings.host}:{port}/readyz")
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from faultline_ops.render import haproxy, kafka, mailpit, redis, services, supervisor
+from faultline_ops.render import haproxy, kafka, mailpit, redis, services, supervisor, toxiproxy
 from faultline_ops.settings import Settings, from_env
 
 
@@ -95,7 +95,7 @@ def test_each_service_instance_gets_its_own_bind_and_instance_id():
 
 
 def test_service_instances_reach_peers_through_haproxy_front_ports():
-    env = dict(services.instance_program(make_settings(order_port=9081), "cart", 1).environment)
+    env = dict(services.instance_program(make_settings(order_port=9081), "email", 1).environment)
     assert env["FAULTLINE_ORDER_URL"] == "http://127.0.0.1:9081"
     assert env["FAULTLINE_KAFKA_BOOTSTRAP"] == "127.0.0.1:19092"
     assert env["FAULTLINE_REDIS_URL"] == "redis://127.0.0.1:16379/0"
@@ -115,7 +115,7 @@ def test_supervisor_groups_service_replicas_and_restarts_crashed_programs():
     conf = supervisor.supervisord_conf(make_settings())
     assert "[group:order]\nprograms=order-1,order-2\n" in conf
     assert "[program:haproxy]" in conf and "[program:kafka]" in conf
-    assert conf.count("autorestart=true") == 4 + 8
+    assert conf.count("autorestart=true") == 5 + 8
     assert "stdout_logfile=/state/logs/email-2.log" in conf
 
 
@@ -149,3 +149,25 @@ def test_supervisor_socket_moves_out_of_a_state_dir_too_deep_for_a_unix_socket()
     deep = Settings(repo=Path("/repo"), home=Path("/x" * 60), cache=Path("/cache"))
     assert len(str(deep.supervisor_socket)) < 100
     assert make_settings().supervisor_socket == Path("/state/supervisor.sock")
+
+
+def test_cart_reaches_inventory_and_order_through_toxiproxy_listeners():
+    env = dict(services.instance_program(make_settings(toxiproxy_port=9474), "cart", 2).environment)
+    assert env["FAULTLINE_INVENTORY_URL"] == "http://127.0.0.1:9475"
+    assert env["FAULTLINE_ORDER_URL"] == "http://127.0.0.1:9476"
+    assert env["FAULTLINE_EMAIL_URL"] == "http://127.0.0.1:8084"
+
+
+def test_toxiproxy_forwards_each_proxied_route_to_the_downstreams_front_port():
+    proxies = {p["name"]: p for p in toxiproxy.proxies(make_settings(inventory_port=9083))}
+    assert proxies["cart-to-inventory"]["listen"] == "127.0.0.1:8475"
+    assert proxies["cart-to-inventory"]["upstream"] == "127.0.0.1:9083"
+    assert proxies["cart-to-order"]["upstream"] == "127.0.0.1:8081"
+    assert all(p["enabled"] for p in proxies.values())
+
+
+def test_toxiproxy_runs_with_its_api_on_loopback_beside_haproxy_but_not_with_infra_only():
+    settings = make_settings()
+    assert "-host 127.0.0.1 -port 8474 -config /state/toxiproxy/proxies.json" in toxiproxy.program(settings).command
+    assert "[program:toxiproxy]" in supervisor.supervisord_conf(settings)
+    assert "toxiproxy" not in supervisor.supervisord_conf(settings, infra_only=True)

@@ -19,8 +19,9 @@ def environment(settings: Settings, service: str, index: int) -> tuple[tuple[str
         "FAULTLINE_BIND": f"{settings.host}:{settings.replica_port(service, index)}",
         "FAULTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "FAULTLINE_REDIS_URL": settings.redis_url,
-        # Peers are reached through HAProxy's front ports, as through a Kubernetes Service.
-        **{f"FAULTLINE_{peer.upper()}_URL": settings.service_url(peer) for peer in SERVICES},
+        # Peers are reached through HAProxy's front ports, as through a Kubernetes Service; the routes chaos
+        # experiments partition go through a Toxiproxy listener in front of that port.
+        **{f"FAULTLINE_{peer.upper()}_URL": settings.peer_url(service, peer) for peer in SERVICES},
         "FAULTLINE_SMTP_HOST": settings.host,
         "FAULTLINE_SMTP_PORT": str(settings.smtp_port),
         "FAULTLINE_TOPIC_PARTITIONS": str(settings.topic_partitions),

@@ -1,0 +1,48 @@
+"""Toxiproxy: a TCP proxy with an HTTP API, on the routes chaos experiments cut or slow (PROXIED_ROUTES).
+
+Cart reaches inventory and order through it at all times, not only during an experiment, so a partition is an API
+call (disable the proxy, add a timeout toxic) rather than a restart with a different address.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+
+from faultline_ops.render.program import Program, config_fingerprint
+from faultline_ops.settings import PROXIED_ROUTES, Settings
+
+
+def proxies(settings: Settings) -> list[dict]:
+    """The proxies Toxiproxy creates at start: each listens on its own port and forwards to HAProxy's front."""
+    return [
+        {
+            "name": settings.proxy_name(client, downstream),
+            "listen": f"{settings.host}:{settings.proxy_port(client, downstream)}",
+            "upstream": f"{settings.host}:{settings.front_port(downstream)}",
+            "enabled": True,
+        }
+        for client, downstream in PROXIED_ROUTES
+    ]
+
+
+def config_json(settings: Settings) -> str:
+    return json.dumps(proxies(settings), indent=2) + "\n"
+
+
+def files(settings: Settings) -> dict:
+    return {settings.toxiproxy_dir / "proxies.json": config_json(settings)}
+
+
+def program(settings: Settings) -> Program:
+    argv = [str(settings.toxiproxy_bin), "-host", settings.host, "-port", str(settings.toxiproxy_port),
+            "-config", str(settings.toxiproxy_dir / "proxies.json")]
+    return Program(
+        name="toxiproxy",
+        command=shlex.join(argv),
+        directory=settings.toxiproxy_dir,
+        port=settings.toxiproxy_port,
+        probe="http",
+        priority=50,
+        environment=config_fingerprint(config_json(settings)),
+    )
