@@ -76,11 +76,15 @@ class MembershipView:
     _members: dict[str, Member] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def observe(self, heartbeat: Heartbeat) -> None:
+    def observe(self, heartbeat: Heartbeat, age_s: float = 0.0) -> None:
+        """Record a heartbeat sent `age_s` ago (replayed history at start-up is older than what streams in)."""
+        received = self.clock() - max(age_s, 0.0)
         with self._lock:
             known = self._members.get(heartbeat.instance_id)
-            beats = known.beats + 1 if known else 1
-            self._members[heartbeat.instance_id] = Member(heartbeat, self.clock(), beats)
+            if known and known.received_monotonic > received:
+                known.beats += 1
+                return
+            self._members[heartbeat.instance_id] = Member(heartbeat, received, known.beats + 1 if known else 1)
 
     def members(self) -> list[dict[str, Any]]:
         now = self.clock()
@@ -160,9 +164,14 @@ class HeartbeatLoop:
 
 
 class MembershipListener:
-    """Reads every heartbeat (no consumer group: each instance sees all of them) into the view."""
+    """Reads every heartbeat (no consumer group: each instance sees all of them) into the view.
+
+    It starts `history` records back, so a new instance knows its peers at once; a replayed heartbeat is aged by
+    its record timestamp (the sender's time.time(), which FAULTLINE_CLOCK_SKEW_MS does not move).
+    """
 
     name = "membership"
+    history = 500
 
     def __init__(self, bootstrap: str, client_id: str, view: MembershipView) -> None:
         self.bootstrap = bootstrap
@@ -182,21 +191,24 @@ class MembershipListener:
                 partitions = [TopicPartition(HEARTBEATS_TOPIC, p)
                               for p in consumer.partitions_for_topic(HEARTBEATS_TOPIC) or {0}]
                 consumer.assign(partitions)
-                consumer.seek_to_end(*partitions)
+                ends = consumer.end_offsets(partitions)
+                starts = consumer.beginning_offsets(partitions)
+                for partition in partitions:
+                    consumer.seek(partition, max(ends[partition] - self.history, starts[partition]))
                 while not stop.is_set():
                     for records in consumer.poll(timeout_ms=500).values():
                         for record in records:
-                            self._observe(record.value)
+                            self._observe(record.value, time.time() - record.timestamp / 1000.0)
             except KafkaError as exc:
                 log.warning("membership listener lost Kafka: %r", exc)
                 stop.wait(1.0)
             finally:
                 consumer.close()
 
-    def _observe(self, raw: bytes | None) -> None:
+    def _observe(self, raw: bytes | None, age_s: float) -> None:
         try:
             envelope = decode(raw)
             if envelope.type == Heartbeat.event_type:
-                self.view.observe(Heartbeat.model_validate(envelope.payload))
+                self.view.observe(Heartbeat.model_validate(envelope.payload), age_s)
         except (InvalidMessage, ValueError) as exc:
             log.debug("ignored a malformed heartbeat: %s", exc)

@@ -90,3 +90,13 @@ def test_a_new_heartbeat_brings_a_suspect_back_to_alive():
     view.observe(beat("order-1"))
     [member] = view.members()
     assert (member["status"], member["heartbeats"]) == ("alive", 2)
+
+
+def test_a_replayed_old_heartbeat_counts_from_when_it_was_sent_and_never_moves_a_member_back():
+    clock = Clock()
+    view = MembershipView("me", clock=clock)
+    view.observe(beat("order-1"), age_s=30)
+    assert view.members()[0]["status"] == "dead"
+    view.observe(beat("order-1"), age_s=0)
+    view.observe(beat("order-1"), age_s=20)
+    assert view.members()[0]["status"] == "alive"

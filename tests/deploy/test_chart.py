@@ -1,0 +1,51 @@
+"""helm itself: lint --strict and template for every ci/*-values.yaml; the values schema refuses bad values."""
+from __future__ import annotations
+
+import pytest
+
+from deploy.rendering import CASES, CHART, KUBE_VERSION, helm, render
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_helm_lint_strict_passes(case):
+    result = helm("lint", "--strict", str(CHART), "-f", str(CHART / "ci" / f"{case}-values.yaml"),
+                  "--kube-version", KUBE_VERSION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_helm_template_renders_the_services(case):
+    kinds = {(obj["kind"], obj["metadata"]["name"]) for obj in render(case)}
+    assert ("Deployment", "faultline-order") in kinds
+    assert ("Deployment", "faultline-cart") in kinds
+
+
+@pytest.mark.parametrize("bad_value", [
+    "default.image.tag=latest",            # no floating tags
+    "kafka.replicaz=3",                    # typo: unknown keys are refused
+    "components.order.logLevel=chatty",    # not a log level
+    "nodePorts.cart=8082",                 # outside the NodePort range
+])
+def test_values_schema_refuses(bad_value):
+    result = helm("template", "x", str(CHART), "--kube-version", KUBE_VERSION, "--set", bad_value)
+    assert result.returncode != 0
+    assert "schema" in result.stderr
+
+
+def test_every_values_key_is_documented_by_a_comment():
+    """Each key of values.yaml has a `# --` comment above it or above its parent block."""
+    lines = (CHART / "values.yaml").read_text().splitlines()
+    undocumented = []
+    documented_indents: list[int] = []
+    for number, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#") or stripped.startswith("- ") or ":" not in stripped:
+            continue
+        indent = len(line) - len(line.lstrip())
+        documented_indents = [i for i in documented_indents if i < indent]
+        previous = lines[number - 1].strip() if number else ""
+        if previous.startswith("#"):
+            documented_indents.append(indent)
+        elif not documented_indents:
+            undocumented.append(f"line {number + 1}: {stripped}")
+    assert not undocumented, "values without a comment (on them or their block):\n" + "\n".join(undocumented)
