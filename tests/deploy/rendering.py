@@ -55,10 +55,13 @@ def render_text(case: str | None = None, *set_args: str) -> str:
 
 
 def load_objects(text: str) -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(text) if doc]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [doc for doc in yaml.load_all(text, Loader=loader) if doc]
 
 
+@lru_cache(maxsize=None)
 def render(case: str | None = None, *set_args: str) -> list[dict[str, Any]]:
+    """The rendered objects, parsed once and shared: tests read them, never change them."""
     return load_objects(render_text(case, *set_args))
 
 
