@@ -33,3 +33,26 @@ verify: bootstrap ## check the running system's invariants through its APIs
 
 test: bootstrap ## run the whole test suite (PYTEST_ARGS=... to pass options)
 	$(PY) -m pytest $(PYTEST_ARGS) tests
+
+# --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
+TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin
+
+.PHONY: deploy-check images images-smoke kind-up deploy kind-down
+
+deploy-check: bootstrap ## chart lint+template, schemas (k8s 1.31/1.34), policies, skaffold, drift; no cluster
+	$(PY) -m pytest $(PYTEST_ARGS) tests/deploy
+
+images: ## build faultline/{order,cart,inventory,email} with podman (root; see infra/images)
+	@bash infra/images/build.sh
+
+images-smoke: bootstrap images ## run the 4 images on the local stack's Kafka/Redis/Mailpit, kill one, verify
+	@bash infra/images/smoke.sh
+
+kind-up: ## kind create cluster (1 control plane + 2 workers, NodePorts on localhost); needs Docker
+	PATH="$(TOOLS_BIN):$$PATH" kind create cluster --config k8s/kind-cluster.yaml
+
+deploy: ## skaffold run: build the 4 images, load them into kind, helm upgrade --install charts/faultline
+	PATH="$(TOOLS_BIN):$$PATH" skaffold run
+
+kind-down: ## delete the kind cluster
+	PATH="$(TOOLS_BIN):$$PATH" kind delete cluster --name faultline

@@ -15,6 +15,10 @@ GO_TOOLS=(
   "mailpit github.com/axllent/mailpit@v1.33.1"
   # The fault proxy the chaos experiments cut and slow connections with (cart -> inventory, cart -> order).
   "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0"
+  # tests/deploy lints and renders the chart with helm; `make kind-up` runs kind (its cluster needs Docker).
+  # skaffold (`make deploy`) is not here: its module is not served by the Go proxy, so users install it.
+  "helm helm.sh/helm/v3/cmd/helm@v3.22.0"
+  "kind sigs.k8s.io/kind@v0.33.0"
 )
 
 # Debian packages that provide a binary the stack runs: "<binary> <package>".
