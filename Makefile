@@ -31,8 +31,11 @@ status: ## table of every program: port, pid, state, ready
 verify: bootstrap ## check the running system's invariants through its APIs
 	@$(FAULTLINE) verify
 
-test: bootstrap ## run the whole test suite (PYTEST_ARGS=... to pass options)
-	$(PY) -m pytest $(PYTEST_ARGS) tests
+# Fast tiers first, so a broken unit test fails the run before any stack starts.
+TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e)
+
+test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
+	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
 TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin

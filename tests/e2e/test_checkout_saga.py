@@ -29,7 +29,8 @@ def test_the_cart_is_emptied_only_by_an_accepted_checkout(shop):
     shop.add(cart_id, "FL-002", 1)
     assert shop.checkout(cart_id, "not-an-email").status_code == 422
     cart = shop.http.get(shop.url("cart", f"/carts/{cart_id}")).json()
-    assert cart["items"] == [{"sku": "FL-002", "quantity": 1}]
+    assert [(i["sku"], i["quantity"], i["unit_price_cents"]) for i in cart["items"]] == [("FL-002", 1, 899)]
+    assert cart["total_cents"] == 899 and cart["stale"] is False
     assert shop.checkout(cart_id, "a@example.com").status_code == 202
     assert shop.http.get(shop.url("cart", f"/carts/{cart_id}")).json()["items"] == []
 
