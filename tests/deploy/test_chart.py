@@ -49,3 +49,19 @@ def test_every_values_key_is_documented_by_a_comment():
         elif not documented_indents:
             undocumented.append(f"line {number + 1}: {stripped}")
     assert not undocumented, "values without a comment (on them or their block):\n" + "\n".join(undocumented)
+
+
+def test_readme_values_table_names_every_setting():
+    """Every top-level key and every key one level below it (components aside) is in README.md's table."""
+    import yaml
+    values = yaml.safe_load((CHART / "values.yaml").read_text())
+    readme = (CHART / "README.md").read_text()
+    missing = []
+    for top, value in values.items():
+        if top == "components":
+            missing += [] if "components.<name>" in readme else ["components"]
+        elif isinstance(value, dict):
+            missing += [f"{top}.{key}" for key in value if f"{top}.{key}" not in readme]
+        elif f"`{top}`" not in readme and top not in readme:
+            missing.append(top)
+    assert missing == []

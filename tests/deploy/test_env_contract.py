@@ -28,6 +28,7 @@ OPTIONAL_WITH_DEFAULTS = {
     "FAULTLINE_RETRY_BUDGET_RATIO": "retry budget tuning; the kit's default suits the demo",
     "FAULTLINE_RETRY_DEADLINE_S": "retry tuning; the kit's default suits the demo",
     "FAULTLINE_RETRY_MAX_ATTEMPTS": "retry tuning; the kit's default suits the demo",
+    "FAULTLINE_KAFKA_NAMESPACE": "topic/group prefix for sharing a broker (tests); none in a cluster of its own",
 }
 
 

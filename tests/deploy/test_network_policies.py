@@ -17,7 +17,8 @@ from deploy.test_policy import selects
 # (from component, to component, port): the flows of the default render (laptop profile).
 APP_FLOWS = {
     ("cart", "inventory", 8080), ("cart", "order", 8080),
-    *{(svc, "kafka", 9092) for svc in ("order", "inventory", "email", "topics")},
+    # cart too: every instance publishes heartbeats and follows membership through Kafka.
+    *{(svc, "kafka", 9092) for svc in ("order", "cart", "inventory", "email", "topics")},
     *{(svc, "redis", 6379) for svc in ("order", "cart", "inventory", "email")},
     ("email", "mailpit", 1025),
     *{(svc, "otel-collector", 4318) for svc in ("order", "cart", "inventory", "email")},

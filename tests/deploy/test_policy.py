@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from deploy.rendering import (SERVICES, component, containers, pod_labels, pod_spec, render,
+from deploy.rendering import (ROOT, SERVICES, component, containers, pod_labels, pod_spec, render,
                               service_deployments, workloads)
 
 GIB = 1024 ** 3
@@ -266,3 +266,8 @@ def test_laptop_profile_requests_fit_in_3_gib():
     total = memory_requests(render("default"))
     print(f"laptop profile memory requests: {total / 1024 ** 2:.0f} MiB")
     assert total <= 3 * GIB
+
+
+def test_the_readme_states_the_measured_memory_figure():
+    readme = (ROOT / "charts" / "faultline" / "README.md").read_text()
+    assert f"**{memory_requests(render('default')) // 1024 ** 2} MiB**" in readme
