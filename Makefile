@@ -59,3 +59,30 @@ deploy: ## skaffold run: build the 4 images, load them into kind, helm upgrade -
 
 kind-down: ## delete the kind cluster
 	PATH="$(TOOLS_BIN):$$PATH" kind delete cluster --name faultline
+
+# --- Load and benchmarks: Locust journeys in loadtests/, side-by-side figures from infra/bench ----------------
+LOAD_USERS ?= 50
+LOAD_TIME ?= 60s
+LOAD_ARGS ?=
+BENCH_ARGS ?=
+# The same FAULTLINE_*_PORT variables `make up` honours point the load at that stack.
+LOAD_HOSTS = --host http://127.0.0.1:$(or $(FAULTLINE_CART_PORT),8082) \
+	--inventory-host http://127.0.0.1:$(or $(FAULTLINE_INVENTORY_PORT),8083) \
+	--order-host http://127.0.0.1:$(or $(FAULTLINE_ORDER_PORT),8081)
+
+.PHONY: load load-ui load-smoke bench
+
+load: bootstrap ## Locust headless on the running stack (LOAD_USERS=50 LOAD_TIME=60s LOAD_ARGS=...); reports/load/<time>/
+	@out=reports/load/$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$out; \
+	$(VENV)/bin/locust --config loadtests/locust.conf --headless --only-summary $(LOAD_HOSTS) \
+	  --users $(LOAD_USERS) --run-time $(LOAD_TIME) --csv $$out/load --csv-full-history --html $$out/report.html $(LOAD_ARGS); \
+	rc=$$?; echo "make load: CSV and HTML report in $$out"; exit $$rc
+
+load-ui: bootstrap ## Locust's web UI on http://127.0.0.1:8089 against the running stack (LOAD_ARGS=...)
+	$(VENV)/bin/locust --config loadtests/locust.conf --web-host 127.0.0.1 $(LOAD_HOSTS) $(LOAD_ARGS)
+
+load-smoke: bootstrap ## CI gate: own stack (ports +500), 20 users 20 s; fails on a failed request, <100 checkouts, verify
+	@bash loadtests/smoke.sh
+
+bench: bootstrap ## side-by-side benchmarks on an own stack (ports +500) into docs/benchmarks.md (BENCH_ARGS=...)
+	@$(PY) infra/bench/bench.py $(BENCH_ARGS)
