@@ -31,7 +31,7 @@ def place(store: OrderStore, n: int) -> list[str]:
 
 @pytest.fixture
 def store(redis_client):
-    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()))
+    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()), "orders")
 
 
 

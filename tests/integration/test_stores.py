@@ -59,7 +59,7 @@ def test_seeding_twice_keeps_the_stock_that_moved(redis_client):
 
 
 def order_store(redis_client) -> OrderStore:
-    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()))
+    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()), "orders")
 
 
 def new_order(order_id: str, key: str, qty: int = 1) -> Order:

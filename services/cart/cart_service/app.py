@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from faultline_kit import redis_store
 from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.http_client import ClientPolicy, ServiceClient
 from faultline_kit.messages import EnvelopeStamper
 from faultline_kit.runtime import BackgroundRuntime
 from faultline_kit.service_app import Operations, create_service_app
+from faultline_kit.telemetry import Telemetry
 from faultline_kit.wiring import readiness_checks
 
 from .adapters.cart_store import CartStore
@@ -19,17 +19,17 @@ from .entrypoints.api import cart_blueprint
 from .entrypoints.openapi import cart_openapi
 
 
-def create_app(settings: CartSettings | None = None) -> Flask:
+def create_app(settings: CartSettings | None = None, telemetry: Telemetry | None = None) -> Flask:
     settings = settings or CartSettings.from_env()
     kit = settings.kit
     wall = WallClock(kit.clock_skew_ms)
-    ops = Operations.for_instance(kit, wall)
-    heartbeats, _ = ops.cluster_tasks(kit, EnvelopeStamper(kit.instance_id, LamportClock(), wall))
+    ops = Operations.for_instance(kit, wall, telemetry)
     policy = ClientPolicy.from_settings(kit)
-    carts = CartStore(redis_store.connect(kit.redis_url))
-    cache = CatalogCache(carts.redis)
-    catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy, board=ops.board), cache)
+    carts = CartStore(ops.redis(kit))
+    catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy, board=ops.board),
+                               CatalogCache(carts.redis))
     orders = OrderService(ServiceClient("order", settings.order_url, policy, board=ops.board))
+    heartbeats, _ = ops.cluster_tasks(kit, EnvelopeStamper(kit.instance_id, LamportClock(), wall))
     return create_service_app(
         __name__, BackgroundRuntime(heartbeats),
         readiness=readiness_checks(carts.ping),

@@ -6,18 +6,16 @@ import threading
 
 from flask import Flask
 
-from faultline_kit import redis_store
 from faultline_kit.clock import LamportClock, WallClock
-from faultline_kit.kafka_bus import EventPublisher
 from faultline_kit.messages import EnvelopeStamper
 from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
 from faultline_kit.service_app import Operations, create_service_app
+from faultline_kit.telemetry import Telemetry
 from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
-from faultline_kit.topology import ORDERS_TOPIC
 
 from .adapters.stock_store import StockStore
 from .catalog import seed_products
-from .config import SERVICE, InventorySettings
+from .config import InventorySettings
 from .entrypoints.api import inventory_blueprint
 from .entrypoints.consumer import InventoryEventHandler
 from .entrypoints.openapi import inventory_openapi
@@ -39,21 +37,19 @@ def _seed_when_redis_answers(store: StockStore):
     return run
 
 
-def create_app(settings: InventorySettings | None = None, store: StockStore | None = None,
-               publisher: EventPublisher | None = None) -> Flask:
+def create_app(settings: InventorySettings | None = None, telemetry: Telemetry | None = None) -> Flask:
     settings = settings or InventorySettings.from_env()
     kit = settings.kit
-    store = store or StockStore(redis_store.connect(kit.redis_url))
-    publisher = publisher or EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id)
     wall = WallClock(kit.clock_skew_ms)
-    ops = Operations.for_instance(kit, wall)
+    ops = Operations.for_instance(kit, wall, telemetry)
+    store = StockStore(ops.redis(kit))
+    publisher = ops.publisher(kit)
     stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
-    handler = InventoryEventHandler(store, publisher, stamper)
+    handler = InventoryEventHandler(store, publisher, stamper, kit.topology.inventory)
+    cluster, _ = ops.cluster_tasks(kit, stamper)
     runtime = BackgroundRuntime(
-        [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)),
-         *ops.cluster_tasks(kit, stamper)[0],
-         *consumer_tasks(kit, SERVICE, (ORDERS_TOPIC,), handler, publisher, ops.board,
-                         (redis_dependency(ops.board),))],
+        [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)), *cluster,
+         *consumer_tasks(kit, (kit.topology.orders,), handler, publisher, ops.board, (redis_dependency(ops.board),))],
         on_stop=[publisher.close],
     )
     return create_service_app(

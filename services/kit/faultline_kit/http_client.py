@@ -23,6 +23,7 @@ from tenacity import (
 )
 
 from .resilience import BreakerPolicy, StatusBoard
+from .telemetry import add_event
 
 if TYPE_CHECKING:
     from .settings import KitSettings
@@ -144,8 +145,7 @@ class ServiceClient:
             | give_up_or_spend,
             wait=wait_random_exponential(multiplier=0.1, max=self.policy.backoff_max_s),
             retry=retry_if_exception_type(_TransientFailure),
-            before_sleep=lambda state: log.info("retrying %s %s%s (attempt %d failed: %s)", method, self.downstream,
-                                                path, state.attempt_number, state.outcome.exception()),
+            before_sleep=lambda state: self._on_retry(method, path, state),
             reraise=True,
         )
         try:
@@ -154,6 +154,13 @@ class ServiceClient:
             raise DownstreamUnavailable(self.downstream, "circuit breaker open", breaker_open=True) from exc
         except _TransientFailure as exc:
             raise DownstreamUnavailable(self.downstream, str(exc)) from exc
+
+    def _on_retry(self, method: str, path: str, state: RetryCallState) -> None:
+        wait_s = state.next_action.sleep if state.next_action else 0.0
+        log.info("retrying %s %s%s (attempt %d failed: %s; waiting %.2fs)", method, self.downstream, path,
+                 state.attempt_number, state.outcome.exception(), wait_s)
+        add_event("retry", {"downstream": self.downstream, "attempt": state.attempt_number,
+                            "wait_s": round(wait_s, 3), "error": str(state.outcome.exception())})
 
     def _attempt(self, method: str, path: str, kwargs: dict[str, Any]) -> requests.Response:
         return self.breaker.call(self._send, method, path, kwargs)

@@ -13,6 +13,8 @@ from typing import Callable, Iterable
 
 import pybreaker
 from kafka import KafkaConsumer, KafkaProducer
+from opentelemetry import trace
+from opentelemetry.context import Context
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt,
@@ -20,11 +22,13 @@ from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_
 
 from .envelope import Envelope, InvalidMessage, decode
 from .resilience import allows_trial
+from .telemetry import add_event, context_from_headers, headers_with_context
 from .topology import dead_letter_topic, retry_topic
 
 log = logging.getLogger(__name__)
 
 Headers = list[tuple[str, bytes]]
+TRACE_HEADERS = ("traceparent", "tracestate")
 
 
 class KafkaUnavailable(RuntimeError):
@@ -50,7 +54,8 @@ class EventPublisher:
     """
 
     def __init__(self, bootstrap_servers: str, client_id: str, ack_timeout_s: float = 10.0,
-                 max_block_ms: int = 5000) -> None:
+                 max_block_ms: int = 5000, tracer: trace.Tracer | None = None) -> None:
+        self._tracer = tracer or trace.NoOpTracer()
         self._bootstrap = bootstrap_servers
         self._client_id = client_id
         self._ack_timeout_s = ack_timeout_s
@@ -80,27 +85,70 @@ class EventPublisher:
                     raise KafkaUnavailable(f"cannot connect producer to {self._bootstrap}: {exc}") from exc
             return self._producer
 
-    def publish(self, topic: str, envelope: Envelope, headers: Headers | None = None) -> None:
-        self.publish_raw(topic, envelope.key(), envelope.encode(), headers)
+    @property
+    def tracer(self) -> trace.Tracer:
+        return self._tracer
 
-    def publish_all(self, messages: list[tuple[str, Envelope]], headers: Headers | None = None) -> None:
-        """Send every message, then wait for every ack (in order per key, far faster than one at a time)."""
+    def _send_span(self, topic: str, envelope: Envelope | None, parent: Context | None) -> trace.Span:
+        """A PRODUCER span, child of `parent` (or of what is current): the request or handler that caused it."""
+        attributes = {"messaging.system": "kafka", "messaging.destination.name": topic,
+                      "messaging.operation.type": "send"}
+        if envelope is not None:
+            attributes.update({"messaging.message.id": envelope.event_id, "messaging.kafka.message.key":
+                               envelope.aggregate_id, "faultline.event.type": envelope.type})
+        return self._tracer.start_span(f"send {topic}", context=parent, kind=trace.SpanKind.PRODUCER,
+                                       attributes=attributes)
+
+    def publish(self, topic: str, envelope: Envelope, headers: Headers | None = None,
+                parent: Context | None = None) -> None:
+        self.publish_all([(topic, envelope, parent)], headers)
+
+    def publish_all(self, messages: list[tuple[str, Envelope, Context | None]], headers: Headers | None = None) -> None:
+        """Send every message, then wait for every ack (in order per key, far faster than one at a time).
+
+        Each message gets its own producer span, child of its own parent context, injected into its headers.
+        """
         producer = self._connected_producer()
+        spans = [self._send_span(topic, envelope, parent) for topic, envelope, parent in messages]
         try:
-            futures = [producer.send(topic, key=envelope.key(), value=envelope.encode(), headers=list(headers or []))
-                       for topic, envelope in messages]
+            futures = [
+                producer.send(topic, key=envelope.key(), value=envelope.encode(),
+                              headers=headers_with_context(list(headers or []), trace.set_span_in_context(span)))
+                for (topic, envelope, _), span in zip(messages, spans)
+            ]
             for future in futures:
                 future.get(timeout=self._ack_timeout_s)
         except KafkaError as exc:
+            for span in spans:
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
+            self._discard()
             raise KafkaUnavailable(f"publish of {len(messages)} messages failed: {exc!r}") from exc
+        finally:
+            for span in spans:
+                span.end()
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None) -> None:
+        """Forward bytes as they are (retry and dead-letter topics), traced as a child of the current span."""
         producer = self._connected_producer()
-        try:
-            future = producer.send(topic, key=key, value=value, headers=list(headers or []))
-            future.get(timeout=self._ack_timeout_s)
-        except KafkaError as exc:
-            raise KafkaUnavailable(f"publish to {topic} failed: {exc!r}") from exc
+        with self._tracer.start_as_current_span(f"send {topic}", kind=trace.SpanKind.PRODUCER,
+                                                attributes={"messaging.system": "kafka",
+                                                            "messaging.destination.name": topic}):
+            try:
+                future = producer.send(topic, key=key, value=value, headers=headers_with_context(
+                    [(k, v) for k, v in headers or [] if k not in TRACE_HEADERS]))
+                future.get(timeout=self._ack_timeout_s)
+            except KafkaError as exc:
+                self._discard()
+                raise KafkaUnavailable(f"publish to {topic} failed: {exc!r}") from exc
+
+    def _discard(self) -> None:
+        """Drop a producer whose send failed; the next publish connects a new one. After a broker crash with batches
+        in flight, kafka-python's idempotent producer can stay wedged (every later send times out) until replaced."""
+        with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.close(timeout=0)
 
     def close(self, timeout_s: float = 5.0) -> None:
         with self._lock:
@@ -211,7 +259,9 @@ class ConsumerLoop:
         policy: RetryPolicy = RetryPolicy(),
         consumes_retry_topic: bool = False,
         dependencies: tuple[Dependency, ...] = (),
+        tracer: trace.Tracer | None = None,
     ) -> None:
+        self._tracer = tracer or trace.NoOpTracer()
         self.group = group
         self.topics = topics
         self._bootstrap = bootstrap_servers
@@ -238,6 +288,7 @@ class ConsumerLoop:
             policy=main._policy,
             consumes_retry_topic=True,
             dependencies=main._dependencies,
+            tracer=main._tracer,
         )
 
     @property
@@ -360,10 +411,21 @@ class ConsumerLoop:
             raise
 
     def _process(self, record, stop: threading.Event) -> None:
+        """One record inside a CONSUMER span whose parent is the producer span carried in its headers."""
         if self._is_retry_loop:
             self._wait_until_due(record, stop)
+        attributes = {"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                      "messaging.operation.type": "process", "messaging.consumer.group.name": self.group,
+                      "messaging.destination.partition.id": str(record.partition),
+                      "messaging.kafka.offset": record.offset}
+        with self._tracer.start_as_current_span(f"process {record.topic}", context=context_from_headers(
+                record.headers), kind=trace.SpanKind.CONSUMER, attributes=attributes):
+            self._process_in_span(record)
+
+    def _process_in_span(self, record) -> None:
         if not self._fence.admits(record.topic, record.partition, record.headers):
             self.stats.fenced += 1
+            add_event("refused from a fenced-off writer", {"fence": _header(record.headers, FENCE_HEADER)})
             log.warning("%s: refused %s/%s/%s from a fenced-off writer (%s)", self.name, record.topic,
                         record.partition, record.offset, _header(record.headers, FENCE_HEADER))
             return
@@ -375,6 +437,9 @@ class ConsumerLoop:
         if not self._handles(envelope.type):
             self.stats.skipped += 1
             return
+        span = trace.get_current_span()
+        span.set_attribute("messaging.message.id", envelope.event_id)
+        span.set_attribute("faultline.event.type", envelope.type)
         self.stats.in_flight += 1
         try:
             for attempt in Retrying(
@@ -385,8 +450,12 @@ class ConsumerLoop:
                 reraise=True,
             ):
                 with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        add_event("retry", {"attempt": attempt.retry_state.attempt_number})
                     self._call_handler(envelope)
             self.stats.processed += 1
+            log.info("handled %s %s", envelope.type, envelope.event_id,
+                     extra={"event_id": envelope.event_id, "order_id": envelope.aggregate_id})
         except DependencyDown:
             raise
         except InvalidMessage as exc:
@@ -421,6 +490,7 @@ class ConsumerLoop:
         headers = self._failure_headers(record, exc, hops) + [(RETRY_AT_HEADER, str(due_ms).encode())]
         log.warning("%s: record %s/%s/%s goes to the retry topic: %r", self.name, record.topic,
                     record.partition, record.offset, exc)
+        add_event("routed to retry topic", {"topic": retry_topic(base_group), "error": repr(exc), "hops": hops})
         self._publisher.publish_raw(retry_topic(base_group), record.key, record.value, headers)
         self.stats.retried_via_topic += 1
 
@@ -428,6 +498,7 @@ class ConsumerLoop:
         base_group = self.group.removesuffix(".retry")
         log.error("%s: record %s/%s/%s goes to the dead-letter topic: %s", self.name, record.topic,
                   record.partition, record.offset, exc)
+        add_event("routed to dead-letter topic", {"topic": dead_letter_topic(base_group), "error": repr(exc)})
         self._publisher.publish_raw(dead_letter_topic(base_group), record.key, record.value,
                                     self._failure_headers(record, exc, hops))
         self.stats.dead_lettered += 1

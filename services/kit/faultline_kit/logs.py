@@ -6,6 +6,8 @@ import logging
 import sys
 from datetime import datetime, timezone
 
+from .telemetry import TraceContextFilter
+
 
 class JsonFormatter(logging.Formatter):
     def __init__(self, service: str, instance: str) -> None:
@@ -34,6 +36,7 @@ class JsonFormatter(logging.Formatter):
 def configure_logging(service: str, instance: str, level: str = "INFO") -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(service, instance))
+    handler.addFilter(TraceContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

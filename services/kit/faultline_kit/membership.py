@@ -29,7 +29,6 @@ from .envelope import InvalidMessage, decode
 from .kafka_bus import EventPublisher, KafkaUnavailable
 from .messages import EnvelopeStamper, EventPayload
 from .resilience import StatusBoard
-from .topology import HEARTBEATS_TOPIC
 
 log = logging.getLogger(__name__)
 
@@ -117,7 +116,8 @@ class HeartbeatLoop:
     name = "heartbeat"
 
     def __init__(self, service: str, instance_id: str, publisher: EventPublisher, stamper: EnvelopeStamper,
-                 board: StatusBoard, in_flight: Callable[[], int], interval_s: float = 1.0) -> None:
+                 board: StatusBoard, in_flight: Callable[[], int], topic: str, interval_s: float = 1.0) -> None:
+        self.topic = topic
         self.service = service
         self.instance_id = instance_id
         self.publisher = publisher
@@ -141,7 +141,7 @@ class HeartbeatLoop:
     def publish(self, status: str = "alive") -> None:
         self.sequence += 1
         envelope = self.stamper.stamp(self._beat(status), self.instance_id, self.sequence)
-        self.publisher.publish(HEARTBEATS_TOPIC, envelope)
+        self.publisher.publish(self.topic, envelope)
         self.published += 1
 
     def run(self, stop: threading.Event) -> None:
@@ -173,7 +173,8 @@ class MembershipListener:
     name = "membership"
     history = 500
 
-    def __init__(self, bootstrap: str, client_id: str, view: MembershipView) -> None:
+    def __init__(self, bootstrap: str, client_id: str, view: MembershipView, topic: str) -> None:
+        self.topic = topic
         self.bootstrap = bootstrap
         self.client_id = client_id
         self.view = view
@@ -188,8 +189,7 @@ class MembershipListener:
                 stop.wait(2.0)
                 continue
             try:
-                partitions = [TopicPartition(HEARTBEATS_TOPIC, p)
-                              for p in consumer.partitions_for_topic(HEARTBEATS_TOPIC) or {0}]
+                partitions = [TopicPartition(self.topic, p) for p in consumer.partitions_for_topic(self.topic) or {0}]
                 consumer.assign(partitions)
                 ends = consumer.end_offsets(partitions)
                 starts = consumer.beginning_offsets(partitions)

@@ -11,6 +11,8 @@ from typing import Any, Callable, Iterable
 
 import pybreaker
 
+from .telemetry import add_event
+
 log = logging.getLogger(__name__)
 
 
@@ -33,6 +35,7 @@ class _TransitionLog(pybreaker.CircuitBreakerListener):
         self.transitions.append({"at": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                                  "from": old, "to": new})
         log.warning("circuit breaker %s: %s -> %s", cb.name, old, new)
+        add_event("circuit breaker state change", {"breaker": cb.name, "from": old, "to": new})
         for callback in self.on_change:
             callback(cb.name, old, new)
 

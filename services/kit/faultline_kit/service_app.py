@@ -8,7 +8,14 @@ from typing import Any
 
 from dataclasses import dataclass
 
-from flask import Blueprint, Flask, g, jsonify, request
+import redis
+from flask import Blueprint, Flask, Response, g, jsonify, request
+from opentelemetry.instrumentation.flask import FlaskInstrumentor
+from opentelemetry.instrumentation.redis import RedisInstrumentor
+from opentelemetry.instrumentation.requests import RequestsInstrumentor
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from . import redis_store
 
 from .clock import WallClock
 from .faults import FaultInjector, install_faults
@@ -16,10 +23,12 @@ from .health import ReadinessCheck, health_blueprint
 from .kafka_bus import EventPublisher
 from .membership import HeartbeatLoop, MembershipListener, MembershipView
 from .messages import EnvelopeStamper
+from .metrics import register_board_metrics
 from .problems import register_problem_handlers
 from .resilience import BreakerPolicy, StatusBoard
 from .runtime import EXTENSION_KEY, BackgroundRuntime, BackgroundTask
 from .settings import KitSettings
+from .telemetry import Telemetry, telemetry_for
 
 request_log = logging.getLogger("faultline.request")
 
@@ -49,11 +58,27 @@ class Operations:
     membership: MembershipView
     in_flight: InFlight
     admin_token: str
+    telemetry: Telemetry
 
     @classmethod
-    def for_instance(cls, kit: KitSettings, wall: WallClock) -> "Operations":
+    def for_instance(cls, kit: KitSettings, wall: WallClock, telemetry: Telemetry | None = None) -> "Operations":
         return cls(StatusBoard(BreakerPolicy(kit.breaker_fail_max, kit.breaker_reset_s)), FaultInjector(wall),
-                   MembershipView(kit.instance_id), InFlight(), kit.admin_token)
+                   MembershipView(kit.instance_id), InFlight(), kit.admin_token,
+                   telemetry or telemetry_for(kit.service, kit.instance_id))
+
+    @property
+    def tracer(self):
+        return self.telemetry.tracer
+
+    def publisher(self, kit: KitSettings) -> EventPublisher:
+        return EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id, tracer=self.tracer)
+
+    def redis(self, kit: KitSettings) -> redis.Redis:
+        """A Redis client with timeouts, traced when tracing is on."""
+        client = redis_store.connect(kit.redis_url)
+        if self.telemetry.tracing:
+            RedisInstrumentor.instrument_client(client, tracer_provider=self.telemetry.tracer_provider)
+        return client
 
     def cluster_tasks(self, kit: KitSettings, stamper: EnvelopeStamper) -> tuple[list[BackgroundTask], HeartbeatLoop]:
         """Heartbeat publishing and membership listening, as background tasks (the loop, for on_beat hooks).
@@ -62,10 +87,11 @@ class Operations:
         lease renewal hooked on it) for longer than a second.
         """
         publisher = EventPublisher(kit.kafka_bootstrap, client_id=f"{kit.instance_id}-heartbeat", ack_timeout_s=1.0,
-                                   max_block_ms=500)
+                                   max_block_ms=500)  # heartbeats are not traced: one span a second is noise
+        topic = kit.topology.heartbeats
         beats = HeartbeatLoop(kit.service, kit.instance_id, publisher, stamper, self.board,
-                              lambda: self.in_flight.value)
-        listener = MembershipListener(kit.kafka_bootstrap, kit.instance_id, self.membership)
+                              lambda: self.in_flight.value, topic)
+        listener = MembershipListener(kit.kafka_bootstrap, kit.instance_id, self.membership, topic)
         return [BackgroundTask(beats.name, beats.run), BackgroundTask(listener.name, listener.run)], beats
 
 
@@ -90,7 +116,25 @@ def create_service_app(
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _log_requests(app, ops.in_flight)
+    _instrument(app, ops)
+    runtime.add_stop_hook(ops.telemetry.shutdown)
     return app
+
+
+def _instrument(app: Flask, ops: Operations) -> None:
+    telemetry = ops.telemetry
+    FlaskInstrumentor.instrument_app(app, tracer_provider=telemetry.tracer_provider,
+                                     meter_provider=telemetry.meter_provider, excluded_urls="livez,readyz,metrics")
+    if telemetry.tracing:
+        # requests is instrumented per process (the instrumentation patches the library, not a session).
+        instrumentor = RequestsInstrumentor()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=telemetry.tracer_provider)
+    register_board_metrics(telemetry.meter, ops.board, ops.membership)
+
+    @app.get("/metrics")
+    def metrics():
+        return Response(generate_latest(telemetry.registry), mimetype=CONTENT_TYPE_LATEST)
 
 
 def _debug_blueprint(ops: Operations) -> Blueprint:

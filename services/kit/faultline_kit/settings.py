@@ -6,6 +6,8 @@ import socket
 from dataclasses import dataclass
 from typing import Mapping
 
+from .topology import Topology
+
 
 class SettingsError(ValueError):
     """An environment variable is missing or malformed."""
@@ -55,6 +57,7 @@ class KitSettings:
     retry_max_attempts: int
     retry_deadline_s: float
     retry_budget_ratio: float
+    kafka_namespace: str
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "KitSettings":
@@ -73,4 +76,9 @@ class KitSettings:
             retry_max_attempts=env_int(env, "FAULTLINE_RETRY_MAX_ATTEMPTS", 3),
             retry_deadline_s=env_float(env, "FAULTLINE_RETRY_DEADLINE_S", 5.0),
             retry_budget_ratio=env_float(env, "FAULTLINE_RETRY_BUDGET_RATIO", 0.2),
+            kafka_namespace=env.get("FAULTLINE_KAFKA_NAMESPACE", ""),
         )
+
+    @property
+    def topology(self) -> Topology:
+        return Topology(self.kafka_namespace)

@@ -24,12 +24,13 @@ def redis_dependency(board: StatusBoard) -> Dependency:
     return Dependency(board.breaker("redis", counts=REDIS_ERRORS), REDIS_ERRORS)
 
 
-def consumer_tasks(kit: KitSettings, group: str, topics: tuple[str, ...], handler: EnvelopeHandler,
+def consumer_tasks(kit: KitSettings, topics: tuple[str, ...], handler: EnvelopeHandler,
                    publisher: EventPublisher, board: StatusBoard,
                    dependencies: tuple[Dependency, ...] = ()) -> list[BackgroundTask]:
-    """The group's main consumer loop and its retry-topic twin, as background tasks, visible on the board."""
+    """The service's consumer loop and its retry-topic twin, as background tasks, visible on the board."""
+    group = kit.topology.group(kit.service)
     main = ConsumerLoop(kit.kafka_bootstrap, group, topics, handler.handles, handler, publisher,
-                        client_id=kit.instance_id, dependencies=dependencies)
+                        client_id=kit.instance_id, dependencies=dependencies, tracer=publisher.tracer)
     retry = ConsumerLoop.for_retry_topic(main)
     board.provide("consumers", lambda: {loop.group: loop.stats.describe() for loop in (main, retry)})
     return [BackgroundTask(main.name, main.run), BackgroundTask(retry.name, retry.run)]

@@ -47,14 +47,17 @@ def place_order(order: Order, repository: OrderRepository) -> tuple[Order, bool]
 
 def apply_stock_outcome(event: StockReserved | StockRejected, cause_event_id: str, answers_version: int,
                         repository: OrderRepository, now: Callable[[], str]) -> Order | None:
+    """The order this outcome moved, or None when it was a duplicate or stale (nothing changed)."""
     reserved = isinstance(event, StockReserved)
     reason = "" if reserved else event.reason
+    moved_to: list[Order | None] = [None]
 
     def decide(order: Order) -> Decision:
-        moved = order.apply_stock_outcome(reserved, answers_version, now(), reason)
-        return None if moved is None else (moved, [outcome_event(moved, cause_event_id)])
+        moved_to[0] = order.apply_stock_outcome(reserved, answers_version, now(), reason)
+        return None if moved_to[0] is None else (moved_to[0], [outcome_event(moved_to[0], cause_event_id)])
 
-    return repository.update(event.order_id, decide)
+    repository.update(event.order_id, decide)
+    return moved_to[0]
 
 
 def cancel_order(order_id: str, repository: OrderRepository, now: Callable[[], str]) -> Order | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import smtplib
 from email.message import EmailMessage
 
+from opentelemetry import trace
 from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random_exponential
 
 from ..domain import Mail
@@ -12,7 +13,9 @@ SMTP_ERRORS = (OSError, smtplib.SMTPException)
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int, sender: str, timeout_s: float = 5.0) -> None:
+    def __init__(self, host: str, port: int, sender: str, timeout_s: float = 5.0,
+                 tracer: trace.Tracer | None = None) -> None:
+        self._tracer = tracer or trace.NoOpTracer()
         self.host = host
         self.port = port
         self.sender = sender
@@ -30,5 +33,7 @@ class SmtpMailer:
     @retry(retry=retry_if_exception_type(SMTP_ERRORS), stop=stop_after_attempt(4),
            wait=wait_random_exponential(multiplier=0.2, max=2.0), reraise=True)
     def send(self, mail: Mail) -> None:
-        with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-            smtp.send_message(self._message(mail))
+        with self._tracer.start_as_current_span("smtp send", kind=trace.SpanKind.CLIENT, attributes={
+                "server.address": self.host, "server.port": self.port, "faultline.mail.message_id": mail.message_id}):
+            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+                smtp.send_message(self._message(mail))

@@ -4,7 +4,6 @@ from __future__ import annotations
 from faultline_kit.envelope import Envelope
 from faultline_kit.kafka_bus import EventPublisher
 from faultline_kit.messages import EnvelopeStamper, EventRegistry
-from faultline_kit.topology import INVENTORY_TOPIC
 
 from .. import handlers
 from ..events import OrderCancelled, OrderPlaced
@@ -13,7 +12,9 @@ CONSUMED = EventRegistry(OrderPlaced, OrderCancelled)
 
 
 class InventoryEventHandler:
-    def __init__(self, store: handlers.ReservationStore, publisher: EventPublisher, stamper: EnvelopeStamper):
+    def __init__(self, store: handlers.ReservationStore, publisher: EventPublisher, stamper: EnvelopeStamper,
+                 topic: str):
+        self.topic = topic
         self.store = store
         self.publisher = publisher
         self.stamper = stamper
@@ -29,5 +30,5 @@ class InventoryEventHandler:
         else:
             new_events = handlers.release_stock(event, envelope.event_id, envelope.aggregate_version, self.store)
         for new in new_events:
-            self.publisher.publish(INVENTORY_TOPIC, self.stamper.stamp(new.payload, new.aggregate_id,
+            self.publisher.publish(self.topic, self.stamper.stamp(new.payload, new.aggregate_id,
                                                                        new.aggregate_version, new.event_id))

@@ -8,7 +8,7 @@ from typing import Callable
 import redis
 
 from faultline_kit.messages import EnvelopeStamper, NewEvent
-from faultline_kit.topology import ORDERS_TOPIC
+from faultline_kit.telemetry import carrier_of
 
 from ..domain import Order, OrderLine, OrderStatus
 
@@ -55,9 +55,10 @@ def same_request(a: Order, b: Order) -> bool:
 
 
 class OrderStore:
-    def __init__(self, client: redis.Redis, stamper: EnvelopeStamper) -> None:
+    def __init__(self, client: redis.Redis, stamper: EnvelopeStamper, topic: str) -> None:
         self.redis = client
         self.stamper = stamper
+        self.topic = topic
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
@@ -66,8 +67,10 @@ class OrderStore:
         entries = []
         for new in events:
             envelope = self.stamper.stamp(new.payload, new.aggregate_id, new.aggregate_version, new.event_id)
-            entries.append(json.dumps({"topic": ORDERS_TOPIC, "event_id": envelope.event_id,
-                                       "envelope": envelope.model_dump_json()}))
+            # The trace context goes with the entry: published later (even after a Kafka outage), the event still
+            # joins the trace of the request or handler that caused it.
+            entries.append(json.dumps({"topic": self.topic, "event_id": envelope.event_id,
+                                       "envelope": envelope.model_dump_json(), "trace": carrier_of()}))
         return entries
 
     def place(self, order: Order, events: list[NewEvent]) -> tuple[Order, bool]:

@@ -7,11 +7,17 @@ on every record; Redis refuses to mark entries sent for a token that no longer h
 """
 from __future__ import annotations
 
+import logging
 import time
 
 import redis
+from opentelemetry import trace
+
+from faultline_kit.telemetry import add_event
 
 from .order_store import PREFIX
+
+log = logging.getLogger(__name__)
 
 LEASE_KEY = f"{PREFIX}:outbox:lease"
 FENCE_KEY = f"{PREFIX}:outbox:fence"
@@ -47,7 +53,9 @@ def lease_value(holder: str, token: int) -> str:
 
 
 class OutboxLease:
-    def __init__(self, client: redis.Redis, holder: str, ttl_ms: int = 5000, clock=time.monotonic) -> None:
+    def __init__(self, client: redis.Redis, holder: str, ttl_ms: int = 5000, clock=time.monotonic,
+                 tracer: trace.Tracer | None = None) -> None:
+        self._tracer = tracer or trace.NoOpTracer()
         self.redis = client
         self.holder = holder
         self.ttl_ms = ttl_ms
@@ -64,10 +72,17 @@ class OutboxLease:
         token = int(self._acquire(keys=[LEASE_KEY, FENCE_KEY], args=[self.holder, self.ttl_ms]))
         if token != self.token:
             self.changes += 1
+            self._record_change(self.token, token)
         self.token = token
         # Count validity from before the call, with a margin, so this side gives up before Redis expires the key.
         self._valid_until = asked_at + 0.8 * self.ttl_ms / 1000.0 if token else 0.0
         return token
+
+    def _record_change(self, old: int, new: int) -> None:
+        what = "acquired" if new else "lost"
+        log.warning("outbox lease %s by %s (token %d -> %d)", what, self.holder, old, new)
+        with self._tracer.start_as_current_span("outbox lease change"):
+            add_event(f"outbox lease {what}", {"holder": self.holder, "old_token": old, "new_token": new})
 
     def held(self) -> int | None:
         """The fencing token while this replica holds the lease by its own clock, else None."""

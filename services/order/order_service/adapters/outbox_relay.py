@@ -16,6 +16,7 @@ import redis
 
 from faultline_kit.envelope import Envelope
 from faultline_kit.kafka_bus import FENCE_HEADER, EventPublisher, KafkaUnavailable
+from faultline_kit.telemetry import context_of
 
 from .order_store import OUTBOX_KEY, OUTBOX_SENT_KEY
 from .outbox_lease import FENCE_SCOPE, LEASE_KEY, OutboxLease, lease_value
@@ -64,7 +65,8 @@ class OutboxRelay:
         messages = []
         for raw in entries:
             entry = json.loads(raw)
-            messages.append((entry["topic"], Envelope.model_validate_json(entry["envelope"])))
+            messages.append((entry["topic"], Envelope.model_validate_json(entry["envelope"]),
+                             context_of(entry.get("trace"))))
         self.publisher.publish_all(messages, fence)
         acked = int(self._ack(keys=[LEASE_KEY, OUTBOX_KEY, OUTBOX_SENT_KEY],
                               args=[lease_value(self.lease.holder, token), len(entries), SENT_HISTORY]))
