@@ -9,6 +9,7 @@ Steps, each printed with its time:
    started again (as a kubelet would), so its Kafka consumer resumes from the last committed offset;
 4. `faultline verify` against the containers: every order terminal, stock conserved, exactly one mail each;
 5. containers removed and the infrastructure stopped (`faultline down`), whatever happened.
+It starts from empty data (`faultline clean` on its own FAULTLINE_HOME) and refuses to run if its ports are taken.
 
 Exit status 0 only when verify passes. Run by infra/images/smoke.sh, which sets CONTAINERS_CONF.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -27,22 +29,33 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("order", "cart", "inventory", "email")
-# Ports of their own: not the defaults (19092, 16379, 8081-8084, 8025, 1025) nor the test suite's
-# (19192, 16479, 8181-8184, 8125, 1125).
+# Ports of their own, away from the defaults (19092, 16379, 8081-8084, 8025, 1025), the test suite's
+# (19192, 16479, 8181-8184, 8125, 1125) and the 8xxx/1xxxx ranges other local stacks use; checked free first.
 PORTS = {
-    "FAULTLINE_KAFKA_PORT": 19392,
-    "FAULTLINE_KAFKA_CONTROLLER_PORT": 19393,
-    "FAULTLINE_REDIS_PORT": 16679,
-    "FAULTLINE_SMTP_PORT": 1425,
-    "FAULTLINE_MAILPIT_PORT": 8425,
-    "FAULTLINE_ORDER_PORT": 8481,
-    "FAULTLINE_CART_PORT": 8482,
-    "FAULTLINE_INVENTORY_PORT": 8483,
-    "FAULTLINE_EMAIL_PORT": 8484,
-    "FAULTLINE_HAPROXY_STATS_PORT": 8704,
+    "FAULTLINE_KAFKA_PORT": 29492,
+    "FAULTLINE_KAFKA_CONTROLLER_PORT": 29493,
+    "FAULTLINE_REDIS_PORT": 26979,
+    "FAULTLINE_SMTP_PORT": 2625,
+    "FAULTLINE_MAILPIT_PORT": 28625,
+    "FAULTLINE_ORDER_PORT": 28781,
+    "FAULTLINE_CART_PORT": 28782,
+    "FAULTLINE_INVENTORY_PORT": 28783,
+    "FAULTLINE_EMAIL_PORT": 28784,
+    "FAULTLINE_HAPROXY_STATS_PORT": 28904,
 }
 ADMIN_TOKEN = "smoke-admin-token"
 KILLED = "email"
+
+
+def busy_ports() -> list[int]:
+    """Ports of PORTS that something already listens on (another stack would be mistaken for ours)."""
+    busy = []
+    for port in PORTS.values():
+        with socket.socket() as probe:
+            probe.settimeout(0.2)
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                busy.append(port)
+    return busy
 
 
 def log(message: str, started: float) -> None:
@@ -133,8 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     for service in SERVICES:
         podman("rm", "-f", "-t", "0", container_name(service), check=False)
     verdict = 1
+    subprocess.run([faultline, "clean"], env=env, check=False, stdout=subprocess.DEVNULL)
+    if busy_ports():
+        log(f"FAILED: ports {busy_ports()} are already in use; stop what listens there", started)
+        return 2
     try:
-        log("starting Kafka, Redis and Mailpit (faultline up --infra-only)", started)
+        log("starting Kafka, Redis and Mailpit from empty data (faultline clean; up --infra-only)", started)
         subprocess.run([faultline, "up", "--infra-only"], env=env, check=True, stdout=subprocess.DEVNULL)
         log("infrastructure ready; starting one container per service", started)
         for service in SERVICES:
