@@ -21,6 +21,12 @@ def _verify(argv: list[str]) -> int:
     return int(verify_main(argv) or 0)
 
 
+def _chaos(argv: list[str]) -> int:
+    from faultline_ops.chaos.cli import main as chaos_main
+
+    return int(chaos_main(argv) or 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faultline",
@@ -35,6 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("clean", help="stop everything and delete Kafka, Redis and Mailpit data")
     commands.add_parser("status", help="every program: port, pid, state, ready")
     commands.add_parser("verify", help="check the system's invariants through its APIs", add_help=False)
+    commands.add_parser("chaos", help="run a chaos experiment under load and judge it (chaos list, chaos run NAME)",
+                        add_help=False)
     return parser
 
 
@@ -42,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["verify"]:
         return _verify(argv[1:])
+    if argv[:1] == ["chaos"]:
+        return _chaos(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = settings_module.from_env()

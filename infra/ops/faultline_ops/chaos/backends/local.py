@@ -1,0 +1,228 @@
+"""The local backend: supervisord for processes, Toxiproxy for the network, /admin/faults for the rest.
+
+A kill sends SIGKILL to the program's whole process group (supervisord starts each program in its own group), as a
+container runtime kills a container: gunicorn's master and its worker die together, and supervisord restarts the
+program as a kubelet restarts a container. `supervisorctl signal KILL` would reach only the master and leave the
+worker serving until it noticed.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import requests
+
+from ... import probes, supervisor
+from ...errors import StackError
+from ...settings import SERVICES, Settings
+from ..experiment import Step, Target
+from . import ActiveFault
+
+RESTART_DEADLINE_S = 30.0
+PROBE_TIMEOUT_S = 2.0
+TOXIC_NAME = "faultline-chaos"
+
+
+class LocalBackend:
+    name = "local"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.http = requests.Session()
+        self._probe_pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="chaos-probe")
+
+    # --- names and addresses ----------------------------------------------------------------------------------
+    def replica_url(self, service: str, index: int) -> str:
+        return f"http://{self.settings.host}:{self.settings.replica_port(service, index)}"
+
+    @staticmethod
+    def qualified(service: str, index: int) -> str:
+        return f"{service}:{service}-{index}"
+
+    def outbox_leader(self) -> int:
+        """The order replica holding the outbox lease (its relay publishes), from any replica's status board."""
+        for index in range(1, self.settings.replicas + 1):
+            try:
+                body = self.http.get(f"{self.replica_url('order', index)}/debug/resilience", timeout=2).json()
+            except (requests.RequestException, ValueError):
+                continue
+            holder = ((body.get("outbox") or {}).get("lease") or {}).get("holder") or ""
+            prefix = "order-"
+            if holder.startswith(prefix) and holder[len(prefix):].isdigit():
+                return int(holder[len(prefix):])
+        return 1
+
+    def replicas(self, target: Target) -> list[int]:
+        if target.replica is None:
+            return list(range(1, self.settings.replicas + 1))
+        if target.replica == "leader":
+            return [self.outbox_leader()]
+        if target.replica > self.settings.replicas:
+            raise StackError(f"{target.service} has {self.settings.replicas} replicas, not {target.replica}")
+        return [int(target.replica)]
+
+    def programs(self, target: Target) -> list[str]:
+        if target.program:
+            return [target.program]
+        return [self.qualified(target.service, i) for i in self.replicas(target)]
+
+    # --- readiness --------------------------------------------------------------------------------------------
+    def _ready_http(self, url: str) -> bool:
+        return probes.http_ok(url + "/readyz", timeout=PROBE_TIMEOUT_S)
+
+    def program_ready(self, name: str) -> bool:
+        if name == "kafka":
+            return probes.kafka_metadata(self.settings.kafka_bootstrap, timeout=2.0)
+        if name == "redis":
+            return probes.redis_ping(self.settings.host, self.settings.redis_port)
+        if name == "toxiproxy":
+            return probes.http_ok(self.settings.toxiproxy_url + "/version")
+        service, _, index = name.partition(":")[2].rpartition("-")
+        return self._ready_http(self.replica_url(service, int(index)))
+
+    def readiness(self) -> tuple[dict[str, bool], dict[str, bool]]:
+        fronts = {s: self.settings.service_url(s) for s in SERVICES}
+        replicas = {f"{s}-{i}": self.replica_url(s, i) for s in SERVICES for i in range(1, self.settings.replicas + 1)}
+        urls = {**fronts, **replicas}
+        answers = dict(zip(urls, self._probe_pool.map(self._ready_http, urls.values())))
+        return {s: answers[s] for s in fronts}, {r: answers[r] for r in replicas}
+
+    def preflight(self) -> list[str]:
+        if not supervisor.is_running(self.settings):
+            return [f"no stack under {self.settings.home} (supervisord is not running): run `make up`"]
+        problems = []
+        if not probes.http_ok(self.settings.toxiproxy_url + "/version"):
+            problems.append(f"Toxiproxy does not answer on {self.settings.toxiproxy_url}: run `make up`")
+        services, _ = self.readiness()
+        problems += [f"{s} is not ready at {self.settings.service_url(s)}" for s, ok in services.items() if not ok]
+        return problems
+
+    # --- processes --------------------------------------------------------------------------------------------
+    def _pids(self) -> dict[str, tuple[str, int]]:
+        return {info.qualified_name: (info.state, info.pid) for info in supervisor.processes(self.settings)}
+
+    def _ctl(self, *args: str) -> None:
+        """supervisorctl; "already started" and "not running" are what was wanted, any other ERROR is not."""
+        result = supervisor.ctl(self.settings, *args, check=False)
+        output = result.stdout + result.stderr
+        if "ERROR" in output and not any(ok in output for ok in ("already started", "not running")):
+            raise StackError(f"supervisorctl {' '.join(args)}: {output.strip()}")
+
+    def _kill_group(self, name: str) -> int:
+        state, pid = self._pids().get(name, ("UNKNOWN", 0))
+        if state != "RUNNING" or pid <= 0:
+            raise StackError(f"cannot kill {name}: it is {state}")
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        return pid
+
+    def _restarted(self, name: str, old_pid: int) -> bool:
+        state, pid = self._pids().get(name, ("UNKNOWN", 0))
+        return state == "RUNNING" and pid not in (0, old_pid)
+
+    def apply(self, step: Step) -> ActiveFault:
+        handler = {"kill": self._kill, "stop": self._stop, "faults": self._faults, "proxy": self._proxy}[step.action]
+        return handler(step)
+
+    def _kill(self, step: Step) -> ActiveFault:
+        names = self.programs(step.target)
+        killed = {name: self._kill_group(name) for name in names}
+
+        def lift() -> None:
+            if not probes.wait_until(lambda: all(self._restarted(n, pid) for n, pid in killed.items()),
+                                     RESTART_DEADLINE_S, interval_s=0.1):
+                raise StackError(f"supervisord did not restart {', '.join(names)} within {RESTART_DEADLINE_S:.0f} s")
+
+        return ActiveFault(f"SIGKILL {', '.join(names)} (pids {', '.join(map(str, killed.values()))})", lift,
+                           lambda: all(self.program_ready(n) for n in names))
+
+    def _stop(self, step: Step) -> ActiveFault:
+        names = self.programs(step.target)
+        how = str(step.params.get("signal", "TERM")).upper()
+        if how == "KILL":
+            for name in names:
+                self._kill_group(name)
+        self._ctl("stop", *names)   # after a SIGKILL: keeps supervisord from restarting it
+
+        def lift() -> None:
+            self._ctl("start", *names)
+
+        verb = "SIGKILL and keep down" if how == "KILL" else "stop"
+        return ActiveFault(f"{verb} {', '.join(names)} for {step.duration_s:g} s", lift,
+                           lambda: all(self.program_ready(n) for n in names))
+
+    # --- faults through the services' admin API ---------------------------------------------------------------
+    @property
+    def _admin(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.settings.admin_token}"}
+
+    def _faults(self, step: Step) -> ActiveFault:
+        service = step.target.service
+        indexes = self.replicas(step.target)
+        body = dict(step.params)
+        for index in indexes:
+            response = self.http.post(f"{self.replica_url(service, index)}/admin/faults", json=body,
+                                      headers=self._admin, timeout=5)
+            if response.status_code != 200:
+                raise StackError(f"{service}-{index} refused the faults {body}: {response.status_code} "
+                                 f"{response.text[:200]}")
+
+        def lift() -> None:
+            for index in indexes:
+                self._clear_faults(service, index)
+
+        replicas = ", ".join(f"{service}-{i}" for i in indexes)
+        return ActiveFault(f"faults {body} on {replicas} for {step.duration_s:g} s", lift,
+                           lambda: all(self._ready_http(self.replica_url(service, i)) for i in indexes))
+
+    def _clear_faults(self, service: str, index: int) -> bool:
+        try:
+            return self.http.delete(f"{self.replica_url(service, index)}/admin/faults", headers=self._admin,
+                                    timeout=5).status_code == 200
+        except requests.RequestException:
+            return False   # a replica that is down has no faults to clear (they live in memory)
+
+    # --- the network, through Toxiproxy -----------------------------------------------------------------------
+    def _toxiproxy(self, method: str, path: str, body: dict | None = None) -> requests.Response:
+        response = self.http.request(method, f"{self.settings.toxiproxy_url}{path}", json=body, timeout=5)
+        if response.status_code >= 300 and not (method == "DELETE" and response.status_code == 404):
+            raise StackError(f"Toxiproxy {method} {path}: {response.status_code} {response.text[:200]}")
+        return response
+
+    def _proxy(self, step: Step) -> ActiveFault:
+        route = step.target.route
+        mode = step.params.get("mode", "cut")
+        if mode == "cut":
+            self._toxiproxy("POST", f"/proxies/{route}", {"enabled": False})
+            lift = lambda: self._toxiproxy("POST", f"/proxies/{route}", {"enabled": True})  # noqa: E731
+            what = f"cut {route} (connections refused)"
+        else:
+            attributes = ({"timeout": int(step.params.get("timeout_ms", 0))} if mode == "timeout" else
+                          {"latency": int(step.params.get("latency_ms", 500)),
+                           "jitter": int(step.params.get("jitter_ms", 0))})
+            self._toxiproxy("POST", f"/proxies/{route}/toxics",
+                            {"name": TOXIC_NAME, "type": mode, "stream": step.params.get("stream", "downstream"), "toxicity": 1.0,
+                             "attributes": attributes})
+            lift = lambda: self._toxiproxy("DELETE", f"/proxies/{route}/toxics/{TOXIC_NAME}")  # noqa: E731
+            what = f"{mode} toxic {attributes} on {route}"
+        return ActiveFault(f"{what} for {step.duration_s:g} s", lift, lambda: True)
+
+    # --- rollbacks --------------------------------------------------------------------------------------------
+    def rollback(self, name: str) -> str:
+        if name == "start-all":
+            stopped = [n for n, (state, _) in self._pids().items() if state not in ("RUNNING", "STARTING")]
+            if stopped:
+                self._ctl("start", *stopped)
+            return f"started {', '.join(stopped)}" if stopped else "every program was running"
+        if name == "clear-faults":
+            cleared = [f"{s}-{i}" for s in SERVICES for i in range(1, self.settings.replicas + 1)
+                       if self._clear_faults(s, i)]
+            return f"cleared faults on {len(cleared)} replicas"
+        if name == "reset-proxies":
+            self._toxiproxy("POST", "/reset")
+            return "Toxiproxy reset: every proxy enabled, no toxics"
+        raise ValueError(f"unknown rollback {name}")
