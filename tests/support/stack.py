@@ -14,18 +14,22 @@ from faultline_ops import settings as stack_settings
 REPO = Path(__file__).resolve().parents[2]
 T = TypeVar("T")
 
-# Ports 100 above the defaults, so `make test` runs beside a user's `make up`.
-TEST_PORTS = {
-    "FAULTLINE_KAFKA_PORT": "19192", "FAULTLINE_KAFKA_CONTROLLER_PORT": "19193", "FAULTLINE_REDIS_PORT": "16479",
-    "FAULTLINE_SMTP_PORT": "1125", "FAULTLINE_MAILPIT_PORT": "8125", "FAULTLINE_ORDER_PORT": "8181",
-    "FAULTLINE_CART_PORT": "8182", "FAULTLINE_INVENTORY_PORT": "8183", "FAULTLINE_EMAIL_PORT": "8184",
-    "FAULTLINE_HAPROXY_STATS_PORT": "8504",
-}
+# Every port of the stack, FAULTLINE_TEST_PORT_OFFSET (default 100) above its default, so `make test` runs beside a
+# user's `make up` (order 8181, Kafka 19192, ...); another offset runs a second suite beside the first.
+DEFAULT_PORT_OFFSET = 100
+
+
+def shifted_ports(offset: int = DEFAULT_PORT_OFFSET) -> dict[str, str]:
+    return {name: str(default + offset) for name, (_, default) in stack_settings._INT_SETTINGS.items()
+            if name.endswith("_PORT")}
+
+
+TEST_PORTS = shifted_ports()
 
 
 def stack_environment() -> dict[str, str]:
     env = dict(os.environ)
-    env.update(TEST_PORTS)
+    env.update(shifted_ports(int(os.environ.get("FAULTLINE_TEST_PORT_OFFSET") or DEFAULT_PORT_OFFSET)))
     env["FAULTLINE_HOME"] = os.environ.get("FAULTLINE_TEST_HOME", str(REPO / ".run" / "test"))
     env.setdefault("FAULTLINE_ADMIN_TOKEN", "test-admin-token")
     return env
