@@ -86,3 +86,18 @@ load-smoke: bootstrap ## CI gate: own stack (ports +500), 20 users 20 s; fails o
 
 bench: bootstrap ## side-by-side benchmarks on an own stack (ports +500) into docs/benchmarks.md (BENCH_ARGS=...)
 	@$(PY) infra/bench/bench.py $(BENCH_ARGS)
+
+# --- chaos experiments (infra/chaos/experiments/*.yaml) against the running stack --------------------------------
+.PHONY: chaos chaos-all
+EXPERIMENT ?= kill-replica
+CHAOS_BACKEND ?= local
+CHAOS_ARGS ?=
+
+chaos: bootstrap ## one chaos experiment under load (EXPERIMENT=kill-replica, CHAOS_BACKEND=local|k8s, CHAOS_ARGS=--short)
+	@$(FAULTLINE) chaos run $(EXPERIMENT) --backend $(CHAOS_BACKEND) $(CHAOS_ARGS)
+
+chaos-all: bootstrap ## every chaos experiment in turn, then their verdicts and report paths (CHAOS_ARGS=--short)
+	@set -o pipefail; log=$$(mktemp); failed=0; \
+	for experiment in $$($(FAULTLINE) chaos list | cut -d' ' -f1); do \
+	  $(FAULTLINE) chaos run $$experiment --backend $(CHAOS_BACKEND) $(CHAOS_ARGS) | tee -a $$log || failed=1; \
+	done; echo; grep -E '^(PASS|FAIL|ABORTED):|^report:' $$log; rm -f $$log; exit $$failed
