@@ -240,21 +240,88 @@ def probe(settings: Settings, name: str, port: int | None) -> bool:
     return probes.http_ok(f"http://{settings.host}:{port}/readyz")
 
 
+def _json(url: str, timeout: float = 1.0) -> dict | None:
+    """GET url as JSON, or None when nothing useful answered (status never fails because something is down)."""
+    import requests
+
+    try:
+        response = requests.get(url, timeout=timeout)
+        return response.json() if response.status_code == 200 else None
+    except (requests.RequestException, ValueError):
+        return None
+
+
+def _self_report(settings: Settings, port: int | None) -> dict:
+    """What one service instance reports on /debug/resilience: breakers, consumer lag, its outbox."""
+    board = _json(f"http://{settings.host}:{port}/debug/resilience") if port else None
+    if not board:
+        return {}
+    consumers = (board.get("consumers") or {}).values()
+    report = {"breakers": {name: b.get("state", "?") for name, b in (board.get("breakers") or {}).items()},
+              "consumer_lag": sum(int(c.get("total_lag", 0)) for c in consumers) if consumers else None,
+              "paused": any(c.get("paused") for c in consumers)}
+    outbox = board.get("outbox")
+    if isinstance(outbox, dict) and "backlog" in outbox:
+        relays = (outbox.get("lease") or {}).get("this_instance_holds")
+        report["outbox"] = f"{outbox['backlog']} queued" + (", relays" if relays else "")
+    return report
+
+
+def _membership(settings: Settings, ports: dict[str, int]) -> tuple[str | None, dict[str, dict]]:
+    """The fullest membership view (/cluster) among the instances: instance id -> its row. A replica that just
+    restarted has heard from few members yet, so the first answer is not always the best one."""
+    best: tuple[str | None, dict[str, dict]] = (None, {})
+    for port in ports.values():
+        view = _json(f"http://{settings.host}:{port}/cluster") or {}
+        members = {m["instance_id"]: m for m in view.get("members") or []}
+        if len(members) > len(best[1]):
+            best = (view.get("self"), members)
+    return best
+
+
+def _dead_letters(settings: Settings) -> dict[str, int] | None:
+    if not probes.tcp_open(settings.host, settings.kafka_port):
+        return None
+    from faultline_ops.verify import dead_letter_depths
+
+    try:
+        return dead_letter_depths(settings.kafka_bootstrap)
+    except Exception:  # noqa: BLE001 - status reports, it never fails
+        return None
+
+
 def status(settings: Settings) -> None:
+    from rich.console import Console
+
+    from faultline_ops.render.status import InstanceRow, status_renderable
+
     pid = supervisor.supervisord_pid(settings)
-    say(f"state dir {settings.home}: supervisord " + (f"running (pid {pid})" if pid else "not running"))
     infos = {info.name: info for info in supervisor.processes(settings)} if pid else {}
     order = list(known_programs(settings))
     names = sorted(infos, key=lambda n: (order.index(n) if n in order else len(order), n)) if infos else order
+    service_ports = {name: program_port(settings, name) for name in names
+                     if name.rpartition("-")[0] in SERVICES and infos.get(name) and infos[name].state == "RUNNING"}
+    seen_by, members = _membership(settings, service_ports)
     rows = []
     for name in names:
         info = infos.get(name)
         port = program_port(settings, name)
         state = info.state if info else "STOPPED"
         ready = probe(settings, name, port) if state == "RUNNING" else False
-        rows.append([name, str(port or "-"), str(info.pid) if info and info.pid else "-", state,
-                     "yes" if ready else "no"])
-    print_table(["NAME", "PORT", "PID", "STATE", "READY"], rows)
+        member = members.pop(name, None)
+        report = _self_report(settings, port) if name in service_ports else {}
+        rows.append(InstanceRow(name, str(port or "-"), str(info.pid) if info and info.pid else "-", state, ready,
+                                member=member["status"] if member else None,
+                                last_seen_s=member["last_seen_s"] if member else None, **report))
+    # Members heard from that this supervisord does not run (a replica removed since, another host).
+    others = [InstanceRow(m["instance_id"], "-", "-", "(elsewhere)", False, m["status"], m["last_seen_s"],
+                          m.get("breakers") or {}, m.get("consumer_lag"))
+              for m in members.values()]
+    # A terminal gets its own width; a pipe or a file gets a wide table instead of rich's 80 columns.
+    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 160)
+    Console(highlight=False, width=width).print(status_renderable(
+        str(settings.home), f"running (pid {pid})" if pid else "not running", rows, seen_by,
+        _dead_letters(settings) if pid else None, others))
 
 
 def run(action, settings: Settings) -> int:
