@@ -32,7 +32,7 @@ import uuid
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
-from locust import HttpUser, events, task
+from locust import HttpUser, events, tag, task
 from locust.runners import MasterRunner, WorkerRunner
 from locust.stats import StatsEntry
 
@@ -259,6 +259,7 @@ class Shopper(HttpUser):
             self.client.delete(f"/carts/{self.cart_id}/items/{sku}", name="cart /carts/{id}/items/{sku}")
             self.in_cart.discard(sku)
 
+    @tag("checkout")   # `--tags checkout` runs this journey alone (make bench: checkout throughput)
     @task(5)
     def checkout(self) -> None:
         """Fill the cart if it is empty, check out with an Idempotency-Key, follow the order until terminal."""

@@ -1,0 +1,388 @@
+"""`make bench`: Faultline's figures beside a bare baseline, measured in one run on one machine.
+
+Starts its own stack (state in .run/bench, ports 600 above the defaults, so it meets no other stack), then, for
+each of `--repeats` rounds, measures each pair back to back:
+
+- checkout throughput and latency (Locust, `--tags checkout`, no think time, U users) vs a bare gunicorn + Flask
+  `GET /livez` with the kit's gunicorn settings, under the same U users;
+- one REST hop: the kit's ServiceClient (also with tracing) vs bare requests;
+- Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched;
+- Kafka consume through the kit's ConsumerLoop vs a bare kafka-python poll loop on the same topic;
+- RSS of every instance, Kafka and Redis after the checkout load; and `make up` cold, warm and already up.
+
+Writes the table between the markers of docs/benchmarks.md and the raw numbers to reports/bench/<time>/.
+Timings are noisy on a shared machine: read the ratios (each from one round) and their spread, not single values.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psutil
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import micro  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
+
+from faultline_ops import settings as stack_settings  # noqa: E402
+from faultline_ops import supervisor  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+DOC = REPO / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+OFFSET = 600
+STACK_PORTS = {
+    "FAULTLINE_ORDER_PORT": 8081, "FAULTLINE_CART_PORT": 8082, "FAULTLINE_INVENTORY_PORT": 8083,
+    "FAULTLINE_EMAIL_PORT": 8084, "FAULTLINE_KAFKA_PORT": 19092, "FAULTLINE_KAFKA_CONTROLLER_PORT": 19093,
+    "FAULTLINE_REDIS_PORT": 16379, "FAULTLINE_SMTP_PORT": 1025, "FAULTLINE_MAILPIT_PORT": 8025,
+    "FAULTLINE_HAPROXY_STATS_PORT": 8404, "FAULTLINE_TOXIPROXY_PORT": 8474, "FAULTLINE_JAEGER_PORT": 16686,
+    "FAULTLINE_OTLP_PORT": 4318,
+}
+BARE_PORT = 8099 + OFFSET
+
+
+def say(message: str) -> None:
+    print(f"bench: {message}", flush=True)
+
+
+def bench_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("FAULTLINE_")}
+    env.update({name: str(port + OFFSET) for name, port in STACK_PORTS.items()})
+    env["FAULTLINE_HOME"] = str(REPO / ".run" / "bench")
+    env["FAULTLINE_ADMIN_TOKEN"] = "local-admin-token"
+    return env
+
+
+def ports_in_use(settings: stack_settings.Settings) -> list[int]:
+    wanted = [settings.kafka_port, settings.kafka_controller_port, settings.redis_port, settings.smtp_port,
+              settings.mailpit_port, settings.haproxy_stats_port, settings.toxiproxy_port, BARE_PORT]
+    for service in stack_settings.SERVICES:
+        wanted += [settings.front_port(service)] + [settings.replica_port(service, i)
+                                                    for i in range(1, settings.replicas + 1)]
+    busy = []
+    for port in wanted:
+        with socket.socket() as probe:
+            if probe.connect_ex((settings.host, port)) == 0:
+                busy.append(port)
+    return busy
+
+
+def faultline(env: dict[str, str], *args: str) -> None:
+    subprocess.run([str(BIN / "faultline"), *args], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+
+
+def timed_make_up(env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(["make", "-s", "up"], env=env, cwd=REPO, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+# --- Locust --------------------------------------------------------------------------------------------------------
+def locust_rows(prefix: Path) -> dict[tuple[str, str], dict[str, str]]:
+    with open(f"{prefix}_stats.csv", newline="") as stats:
+        return {(row["Type"], row["Name"]): row for row in csv.DictReader(stats)}
+
+
+def run_locust(out: Path, name: str, args: list[str], users: int, seconds: int, env: dict[str, str]) -> dict:
+    prefix = out / name
+    command = [str(BIN / "locust"), "--headless", "--only-summary", "--users", str(users), "--spawn-rate",
+               str(users), "--run-time", f"{seconds}s", "--stop-timeout", "10", "--csv", str(prefix), *args]
+    with open(f"{prefix}.log", "w") as log:
+        result = subprocess.run(command, env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    rows = locust_rows(prefix)
+    failures = int(rows[("", "Aggregated")]["Failure Count"])
+    if result.returncode != 0 or failures:
+        raise RuntimeError(f"locust {name} exited {result.returncode} with {failures} failures; see {prefix}.log")
+    return rows
+
+
+def figures(row: dict[str, str], seconds: float) -> dict[str, float]:
+    return {"per_s": float(row["Requests/s"]), "p50_ms": float(row["50%"]),
+            "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+
+
+def checkout_load(out: Path, settings, users: int, seconds: int, env: dict[str, str]) -> dict:
+    rows = run_locust(out, "checkout", [
+        "-f", "loadtests/locustfile.py", "--tags", "checkout", "--think-min", "0", "--think-max", "0",
+        "--host", settings.service_url("cart"), "--inventory-host", settings.service_url("inventory"),
+        "--order-host", settings.service_url("order"), "--restock", "100000"], users, seconds, env)
+    checkout = figures(rows[("POST", "cart /carts/{id}/checkout")], seconds)
+    sagas = [row for (kind, _), row in rows.items() if kind == "SAGA"]
+    saga = max(sagas, key=lambda row: int(row["Request Count"]))
+    return {"checkout": checkout, "saga": figures(saga, seconds)}
+
+
+def livez_load(out: Path, users: int, seconds: int, env: dict[str, str]) -> dict:
+    rows = run_locust(out, "livez", ["-f", "infra/bench/livez_locustfile.py", "--host",
+                                     f"http://127.0.0.1:{BARE_PORT}"], users, seconds, env)
+    return figures(rows[("GET", "GET /livez")], seconds)
+
+
+# --- processes -----------------------------------------------------------------------------------------------------
+def start_bare_server(env: dict[str, str], out: Path) -> subprocess.Popen:
+    server_env = dict(env, FAULTLINE_BIND=f"127.0.0.1:{BARE_PORT}", FAULTLINE_LOG_LEVEL="warning",
+                      FAULTLINE_SERVICE="bench-bare")
+    log = open(out / "bare-gunicorn.log", "w")
+    process = subprocess.Popen([str(BIN / "gunicorn"), "-c", "python:faultline_kit.gunicorn_conf", "--chdir",
+                                str(REPO / "infra" / "bench"), "bare_app:create_app()"], env=server_env,
+                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{BARE_PORT}/livez", timeout=1).ok:
+                return process
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_process(process)
+    raise RuntimeError(f"the bare gunicorn did not answer on :{BARE_PORT}; see {out / 'bare-gunicorn.log'}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def tree_rss_mib(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+        return sum(p.memory_info().rss for p in processes if p.is_running()) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+def rss(settings) -> dict[str, list[float]]:
+    """MiB per program (process tree: gunicorn master + worker), grouped by service or infra program."""
+    grouped: dict[str, list[float]] = {}
+    for info in supervisor.processes(settings):
+        if info.pid:
+            grouped.setdefault(info.name.rpartition("-")[0] if info.name[-1].isdigit() else info.name,
+                               []).append(tree_rss_mib(info.pid))
+    return grouped
+
+
+def services_traced(settings) -> bool:
+    """Whether the stack's service instances run with an OTLP endpoint (read from a worker's environment)."""
+    for info in supervisor.processes(settings):
+        if info.pid and info.name.startswith("order-"):
+            try:
+                environ = psutil.Process(info.pid).environ()
+            except psutil.Error:
+                return False
+            return bool(environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
+                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+    return False
+
+
+def otlp_endpoint(settings) -> str | None:
+    port = getattr(settings, "otlp_port", None)
+    if port is None:
+        return None
+    with socket.socket() as probe:
+        return f"http://{settings.host}:{port}" if probe.connect_ex((settings.host, port)) == 0 else None
+
+
+# --- the machine -----------------------------------------------------------------------------------------------------
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        match = re.search(r"^model name\s*:\s*(.+)$", Path("/proc/cpuinfo").read_text(), re.M)
+        cpu = match.group(1) if match else cpu
+    except OSError:
+        pass
+    revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True).stdout.strip()
+    return {"cpu": cpu, "cores": str(os.cpu_count()), "memory_gib": f"{psutil.virtual_memory().total / 2**30:.0f}",
+            "kernel": platform.release(), "python": platform.python_version(), "revision": revision}
+
+
+# --- the run ---------------------------------------------------------------------------------------------------------
+def measure(args: argparse.Namespace, out: Path) -> dict:
+    env = bench_env()
+    settings = stack_settings.from_env(env)
+    busy = ports_in_use(settings)
+    if busy:
+        raise SystemExit(f"bench: ports in use, another stack is on them: {busy}")
+    results: dict = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": machine(),
+                     "load_before": os.getloadavg(), "users": args.users, "seconds": args.seconds,
+                     "repeats": args.repeats, "up": [], "rounds": []}
+    say(f"own stack in {settings.home} (order :{settings.order_port}, Kafka :{settings.kafka_port}); "
+        f"{args.repeats} rounds; raw results in {out.relative_to(REPO)}")
+    for i in range(args.up_repeats):
+        faultline(env, "clean")
+        cold = timed_make_up(env)
+        faultline(env, "down")
+        warm = timed_make_up(env)
+        again = timed_make_up(env)
+        results["up"].append({"cold_s": cold, "warm_s": warm, "again_s": again})
+        say(f"make up: cold {cold:.1f} s, warm {warm:.1f} s, already up {again:.1f} s")
+    if not results["up"]:
+        faultline(env, "clean")
+        timed_make_up(env)
+    results["services_traced"] = services_traced(settings)
+    endpoint = otlp_endpoint(settings)
+    tracing = micro.Tracing(endpoint)
+    results["tracing_exporter"] = tracing.exporter
+    bare = start_bare_server(env, out)
+    try:
+        topic = micro.new_topic(settings.kafka_bootstrap)
+        micro.fill(settings.kafka_bootstrap, topic, args.events)
+        for round_ in range(1, args.repeats + 1):
+            r: dict = {}
+            r["load"] = checkout_load(out, settings, args.users, args.seconds, env)
+            r["rss"] = rss(settings)
+            r["livez"] = livez_load(out, args.users, args.seconds, env)
+            r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", n=args.calls)
+            r["rest"]["kit_traced"] = micro.rest_hop_traced(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
+            r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
+            first, second = (micro.consume_kit, micro.consume_bare) if round_ % 2 else (micro.consume_bare,
+                                                                                         micro.consume_kit)
+            consumed = {f.__name__: f(settings.kafka_bootstrap, topic, args.events) for f in (first, second)}
+            r["consume"] = {"kit": consumed["consume_kit"], "bare": consumed["consume_bare"]}
+            results["rounds"].append(r)
+            say(f"round {round_}: {r['load']['checkout']['per_s']:.1f} checkouts/s vs "
+                f"{r['livez']['per_s']:.0f} livez/s; REST hop {r['rest']['kit']['p50_us']:.0f} vs "
+                f"{r['rest']['bare']['p50_us']:.0f} µs; consume {r['consume']['kit']['per_s']:.0f} vs "
+                f"{r['consume']['bare']['per_s']:.0f} events/s")
+    finally:
+        stop_process(bare)
+        faultline(env, "clean")
+    results["load_after"] = os.getloadavg()
+    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return results
+
+
+# --- the table -------------------------------------------------------------------------------------------------------
+def spread(values: list[float], digits: int = 0, unit: str = "") -> str:
+    """median (min-max) over the rounds."""
+    fmt = f"{{:,.{digits}f}}"
+    median = fmt.format(statistics.median(values))
+    if len(values) == 1:
+        return f"{median}{unit}"
+    return f"{median}{unit} ({fmt.format(min(values))}–{fmt.format(max(values))})"
+
+
+def ratio(kit: list[float], bare: list[float], digits: int = 2) -> str:
+    return spread([k / b if b else 0.0 for k, b in zip(kit, bare)], digits, "×")
+
+
+def table(results: dict) -> str:
+    rounds = results["rounds"]
+    pick = lambda *path: [_dig(r, path) for r in rounds]  # noqa: E731
+    m = results["machine"]
+    users = results["users"]
+    lines = [
+        f"Measured {results['started'][:10]} (UTC) at revision `{m['revision']}` by `make bench`: {m['cpu']}, "
+        f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}; load average "
+        f"{results['load_before'][0]:.1f} before and {results['load_after'][0]:.1f} after (the machine was shared "
+        f"with other running stacks). {len(rounds)} rounds; each cell is the median with the range over the rounds "
+        f"in brackets, and each ratio is taken within a round. Services traced: "
+        f"{'yes' if results['services_traced'] else 'no'}; in-process tracing exported {results['tracing_exporter']}.",
+        "",
+        "| figure | Faultline | bare baseline | ratio (Faultline / bare) |",
+        "|---|---|---|---|",
+        f"| throughput at {users} users, no think time: checkouts/s vs bare `GET /livez` req/s | "
+        f"{spread(pick('load', 'checkout', 'per_s'), 1)} | {spread(pick('livez', 'per_s'))} | "
+        f"{ratio(pick('load', 'checkout', 'per_s'), pick('livez', 'per_s'), 3)} |",
+    ]
+    for q in ("p50", "p95", "p99"):
+        lines.append(f"| checkout {q} vs `GET /livez` {q}, ms | {spread(pick('load', 'checkout', f'{q}_ms'))} | "
+                     f"{spread(pick('livez', f'{q}_ms'))} | "
+                     f"{ratio(pick('load', 'checkout', f'{q}_ms'), pick('livez', f'{q}_ms'), 1)} |")
+    lines.append(f"| saga (checkout accepted → terminal, as the shopper sees it) p50 / p95 / p99, ms | "
+                 f"{spread(pick('load', 'saga', 'p50_ms'))} / {spread(pick('load', 'saga', 'p95_ms'))} / "
+                 f"{spread(pick('load', 'saga', 'p99_ms'))} | — | — |")
+    for variant, label in (("kit", "ServiceClient"), ("kit_traced", "ServiceClient + tracing")):
+        lines.append(f"| one REST hop, {label} vs bare `requests`: calls/s (one thread) | "
+                     f"{spread(pick('rest', variant, 'per_s'))} | {spread(pick('rest', 'bare', 'per_s'))} | "
+                     f"{ratio(pick('rest', variant, 'per_s'), pick('rest', 'bare', 'per_s'))} |")
+        for q in ("p50", "p99"):
+            lines.append(f"| one REST hop, {label} vs bare `requests`: {q}, µs | "
+                         f"{spread(pick('rest', variant, f'{q}_us'))} | {spread(pick('rest', 'bare', f'{q}_us'))} | "
+                         f"{ratio(pick('rest', variant, f'{q}_us'), pick('rest', 'bare', f'{q}_us'))} |")
+    for mode, label in (("sync_per_s", "one at a time (each ack awaited)"), ("batch_per_s", "batches of 100")):
+        lines.append(f"| Kafka produce, EventPublisher vs bare KafkaProducer (acks=all), {label}: msgs/s | "
+                     f"{spread(pick('produce', 'kit', mode))} | {spread(pick('produce', 'bare', mode))} | "
+                     f"{ratio(pick('produce', 'kit', mode), pick('produce', 'bare', mode))} |")
+    lines.append(f"| Kafka consume, ConsumerLoop vs bare poll loop (commit per batch), steady events/s | "
+                 f"{spread(pick('consume', 'kit', 'per_s'))} | {spread(pick('consume', 'bare', 'per_s'))} | "
+                 f"{ratio(pick('consume', 'kit', 'per_s'), pick('consume', 'bare', 'per_s'))} |")
+    lines += ["", "| memory (RSS after the checkout load; a service instance is gunicorn master + worker) | MiB |",
+              "|---|---|"]
+    names = sorted({name for r in rounds for name in r["rss"]}, key=lambda n: (n not in SERVICE_ORDER, n))
+    for name in names:
+        values = [v for r in rounds for v in r["rss"].get(name, [])]
+        count = len(rounds[-1]["rss"].get(name, []))
+        what = f"{name}, per instance ({count} instances)" if name in SERVICE_ORDER else name
+        lines.append(f"| {what} | {spread(values)} |")
+    up = results["up"]
+    if up:
+        lines += ["", "| `make up` (own state dir; installs cached) | seconds |", "|---|---|",
+                  f"| cold (after `faultline clean`: no data) | {spread([u['cold_s'] for u in up], 1)} |",
+                  f"| warm (after `faultline down`: data kept) | {spread([u['warm_s'] for u in up], 1)} |",
+                  f"| again while up (nothing to do) | {spread([u['again_s'] for u in up], 1)} |"]
+    return "\n".join(lines)
+
+
+SERVICE_ORDER = stack_settings.SERVICES
+
+
+def _dig(tree: dict, path: tuple) -> float:
+    for key in path:
+        tree = tree[key]
+    return float(tree)
+
+
+def write_doc(markdown: str) -> None:
+    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text or END not in text:
+        text = text.rstrip() + f"\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every measurement (default 3)")
+    parser.add_argument("--up-repeats", type=int, default=2, help="`make up` cold/warm timings (default 2)")
+    parser.add_argument("--users", type=int, default=10, help="Locust users for throughput (default 10)")
+    parser.add_argument("--seconds", type=int, default=15, help="seconds per Locust run (default 15)")
+    parser.add_argument("--calls", type=int, default=1000, help="REST hops per variant and round")
+    parser.add_argument("--messages", type=int, default=1000, help="Kafka messages produced per mode and round")
+    parser.add_argument("--events", type=int, default=5000, help="Kafka records consumed per consumer and round")
+    parser.add_argument("--no-doc", action="store_true", help="print the table, leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    out = REPO / "reports" / "bench" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out.mkdir(parents=True, exist_ok=True)
+    results = measure(args, out)
+    (out / "results.json").write_text(json.dumps(results, indent=2))
+    markdown = table(results)
+    (out / "table.md").write_text(markdown + "\n")
+    print(markdown)
+    if not args.no_doc:
+        write_doc(markdown)
+        say(f"table written to {DOC.relative_to(REPO)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

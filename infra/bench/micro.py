@@ -1,0 +1,242 @@
+"""In-process measurements for `make bench`: each one times the kit's way and the bare library's way back to back.
+
+- one REST hop: `faultline_kit.http_client.ServiceClient` (breaker, retry budget; with tracing: the requests
+  instrumentation the services install) vs a bare `requests.Session`, against the same bare gunicorn server;
+- Kafka produce: `faultline_kit.kafka_bus.EventPublisher` vs a bare `KafkaProducer` with the same settings
+  (acks=all, idempotent, linger 2 ms), one message at a time (wait for each ack) and in batches;
+- Kafka consume: `faultline_kit.kafka_bus.ConsumerLoop` (decode + validate the envelope, no-op handler, commit per
+  batch) vs a bare kafka-python poll loop (no decode, commit per batch) over the same pre-filled topic.
+
+Every function answers plain numbers; bench.py repeats them and builds the table.
+"""
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+import requests
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from faultline_kit.envelope import Envelope
+from faultline_kit.http_client import ServiceClient
+from faultline_kit.kafka_bus import ConsumerLoop, EventPublisher
+from faultline_kit.resilience import StatusBoard
+from faultline_kit.topology import ensure_topics
+
+PRODUCER_SETTINGS = dict(acks="all", enable_idempotence=True, linger_ms=2)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+
+
+# --- one REST hop -------------------------------------------------------------------------------------------------
+def _time_calls(call, n: int, warmup: int) -> dict[str, float]:
+    for _ in range(warmup):
+        call()
+    latencies = []
+    started = time.perf_counter()
+    for _ in range(n):
+        t = time.perf_counter()
+        call()
+        latencies.append((time.perf_counter() - t) * 1e6)
+    total = time.perf_counter() - started
+    return {"per_s": n / total, "p50_us": percentile(latencies, 0.5), "p99_us": percentile(latencies, 0.99)}
+
+
+def rest_hop(base_url: str, n: int = 1000, warmup: int = 100) -> dict[str, dict[str, float]]:
+    """GET /livez n times in one thread: bare requests, then the kit's client (fresh breaker and budget)."""
+    with requests.Session() as bare:
+        def bare_call():
+            response = bare.get(f"{base_url}/livez", timeout=2)
+            response.raise_for_status()
+
+        bare_result = _time_calls(bare_call, n, warmup)
+    client = ServiceClient("bench", base_url, board=StatusBoard())
+
+    def kit_call():
+        client.get("/livez").raise_for_status()
+
+    kit_result = _time_calls(kit_call, n, warmup)
+    client.session.close()
+    return {"bare": bare_result, "kit": kit_result}
+
+
+class Tracing:
+    """Installs what a traced service installs for outbound HTTP: the requests instrumentation on a TracerProvider
+    with a batch span processor. Exports over OTLP/HTTP when an endpoint is given, else into memory."""
+
+    def __init__(self, otlp_endpoint: str | None) -> None:
+        from opentelemetry.instrumentation.requests import RequestsInstrumentor
+        from opentelemetry.sdk.resources import Resource
+        from opentelemetry.sdk.trace import TracerProvider
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        if otlp_endpoint:
+            from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+            exporter = OTLPSpanExporter(endpoint=f"{otlp_endpoint.rstrip('/')}/v1/traces")
+            self.exporter = f"OTLP/HTTP to {otlp_endpoint}"
+        else:
+            from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+            exporter = InMemorySpanExporter()
+            self.exporter = "in memory (no OTLP endpoint)"
+        self.provider = TracerProvider(resource=Resource.create({"service.name": "faultline-bench"}))
+        self.provider.add_span_processor(BatchSpanProcessor(exporter))
+        self._instrumentor = RequestsInstrumentor()
+
+    def __enter__(self) -> "Tracing":
+        self._instrumentor.instrument(tracer_provider=self.provider)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._instrumentor.uninstrument()
+        self.provider.force_flush()
+
+
+def rest_hop_traced(base_url: str, tracing: Tracing, n: int = 1000, warmup: int = 100) -> dict[str, float]:
+    client = ServiceClient("bench-traced", base_url, board=StatusBoard())
+
+    def kit_call():
+        client.get("/livez").raise_for_status()
+
+    with tracing:
+        result = _time_calls(kit_call, n, warmup)
+    client.session.close()
+    return result
+
+
+# --- Kafka --------------------------------------------------------------------------------------------------------
+def envelope(order_id: str, lamport: int) -> Envelope:
+    """An OrderPlaced-sized envelope."""
+    return Envelope(event_id=str(uuid.uuid4()), type="BenchEvent", schema_version=1, producer="bench",
+                    aggregate_id=order_id, aggregate_version=1, lamport=lamport,
+                    occurred_at=datetime.now(timezone.utc),
+                    payload={"order_id": order_id, "email": "bench@example.com", "total_cents": 2598,
+                             "lines": [{"sku": "FL-001", "quantity": 2, "unit_price_cents": 1299}]})
+
+
+def new_topic(bootstrap: str, partitions: int = 6) -> str:
+    topic = f"bench-{uuid.uuid4().hex[:10]}"
+    ensure_topics(bootstrap, partitions, topics=[topic])
+    return topic
+
+
+def produce(bootstrap: str, topic: str, n: int = 1000, batch: int = 100) -> dict[str, dict[str, float]]:
+    """Messages/s one at a time (each ack awaited) and in batches of `batch`, kit then bare, same topic."""
+    envelopes = [envelope(f"order-{i % 64}", i) for i in range(n)]
+    wire = [(e.key(), e.encode()) for e in envelopes]
+    results: dict[str, dict[str, float]] = {"kit": {}, "bare": {}}
+
+    publisher = EventPublisher(bootstrap, client_id="bench-kit")
+    publisher.publish(topic, envelopes[0])   # connect and warm up outside the clock
+    started = time.perf_counter()
+    for e in envelopes:
+        publisher.publish(topic, e)
+    results["kit"]["sync_per_s"] = n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for i in range(0, n, batch):
+        publisher.publish_all([(topic, e, None) for e in envelopes[i:i + batch]])
+    results["kit"]["batch_per_s"] = n / (time.perf_counter() - started)
+    publisher.close()
+
+    producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-bare", **PRODUCER_SETTINGS)
+    producer.send(topic, key=wire[0][0], value=wire[0][1]).get(timeout=10)
+    started = time.perf_counter()
+    for key, value in wire:
+        producer.send(topic, key=key, value=value).get(timeout=10)
+    results["bare"]["sync_per_s"] = n / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for i in range(0, n, batch):
+        for future in [producer.send(topic, key=k, value=v) for k, v in wire[i:i + batch]]:
+            future.get(timeout=10)
+    results["bare"]["batch_per_s"] = n / (time.perf_counter() - started)
+    producer.close()
+    return results
+
+
+def fill(bootstrap: str, topic: str, n: int) -> None:
+    producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-fill", **PRODUCER_SETTINGS)
+    for i in range(n):
+        e = envelope(f"order-{i % 256}", i)
+        producer.send(topic, key=e.key(), value=e.encode())
+    producer.flush(timeout=60)
+    producer.close()
+
+
+class _Clock:
+    """First and last processing time of a consume run, and when `n` records were seen."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.count = 0
+        self.first = self.last = 0.0
+        self.done = threading.Event()
+
+    def tick(self) -> None:
+        now = time.perf_counter()
+        if self.count == 0:
+            self.first = now
+        self.count += 1
+        self.last = now
+        if self.count >= self.n:
+            self.done.set()
+
+    def result(self, started: float) -> dict[str, float]:
+        steady = (self.n - 1) / (self.last - self.first) if self.last > self.first else 0.0
+        return {"per_s": steady, "total_s": self.last - started}
+
+
+def consume_kit(bootstrap: str, topic: str, n: int, timeout_s: float = 120) -> dict[str, float]:
+    clock = _Clock(n)
+    loop = ConsumerLoop(bootstrap_servers=bootstrap, group=f"bench-kit-{uuid.uuid4().hex[:8]}", topics=(topic,),
+                        handles=lambda event_type: True, handle=lambda envelope: clock.tick(),
+                        publisher=EventPublisher(bootstrap, client_id="bench-kit-consumer"),
+                        client_id="bench-kit-consumer")
+    stop = threading.Event()
+    started = time.perf_counter()
+    thread = threading.Thread(target=loop.run, args=(stop,), name="bench-consumer", daemon=True)
+    thread.start()
+    finished = clock.done.wait(timeout_s)
+    stop.set()
+    thread.join(timeout=30)
+    if not finished:
+        raise RuntimeError(f"the kit's consumer saw {clock.count} of {n} records in {timeout_s:g} s")
+    return clock.result(started)
+
+
+def consume_bare(bootstrap: str, topic: str, n: int, timeout_s: float = 120) -> dict[str, float]:
+    """The same consumer settings as the kit's loop; per batch: count every record, commit offset+1."""
+    clock = _Clock(n)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
+                             client_id="bench-bare-consumer", enable_auto_commit=False,
+                             auto_offset_reset="earliest", session_timeout_ms=10000, heartbeat_interval_ms=2000,
+                             max_poll_records=100)
+    consumer.subscribe([topic])
+    started = time.perf_counter()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not clock.done.is_set() and time.monotonic() < deadline:
+            batch = consumer.poll(timeout_ms=500)
+            offsets: dict[TopicPartition, OffsetAndMetadata] = {}
+            for partition, records in batch.items():
+                for record in records:
+                    clock.tick()
+                    offsets[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+            if offsets:
+                consumer.commit(offsets)
+    finally:
+        consumer.close(autocommit=False)
+    if not clock.done.is_set():
+        raise RuntimeError(f"the bare consumer saw {clock.count} of {n} records in {timeout_s:g} s")
+    return clock.result(started)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
