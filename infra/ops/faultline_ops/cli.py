@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--replicas", type=int, default=None, help="instances per service (default $FAULTLINE_REPLICAS or 2)")
     commands.add_parser("down", help="stop everything, keep data")
     commands.add_parser("clean", help="stop everything and delete Kafka, Redis and Mailpit data")
-    commands.add_parser("status", help="every program: port, pid, state, ready")
+    commands.add_parser("status", help="every program: port, pid, state, ready; membership, breakers, consumer lag, "
+                                       "outbox and dead-letter depth")
     commands.add_parser("verify", help="check the system's invariants through its APIs", add_help=False)
     commands.add_parser("chaos", help="run a chaos experiment under load and judge it (chaos list, chaos run NAME)",
                         add_help=False)
