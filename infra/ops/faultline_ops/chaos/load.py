@@ -256,6 +256,6 @@ class PendingSampler:
     def _run(self, timeline: Timeline, clock: Clock) -> None:
         with requests.Session() as session:
             while not self._stop.is_set():
-                t = clock()
-                timeline.add(Pending(t, self.sample(session)))
+                count = self.sample(session)
+                timeline.add(Pending(clock(), count))   # stamped when known: polling takes a while under load
                 self._stop.wait(self.interval_s)

@@ -75,14 +75,14 @@ def timeline_png(result: RunResult, path: Path) -> None:
         color = FAULT_COLORS[index % len(FAULT_COLORS)]
         for axis in axes:
             axis.axvspan(window.start, max(window.end, window.start + 0.3), color=color, alpha=0.45, lw=0)
-        rate.annotate(window.label, xy=(window.start, 1.0), xycoords=("data", "axes fraction"),
-                      xytext=(2, -12 - 11 * (index % 3)), textcoords="offset points", fontsize=8, color="#333333")
+        rate.text(window.start, 0.97, f" {window.label}", rotation=90, va="top", ha="left", fontsize=8,
+                  color="#333333", transform=rate.get_xaxis_transform())
     if result.fault_end is not None and result.recovery_s is not None:
         recovered = result.fault_end + result.recovery_s
         for axis in axes:
             axis.axvline(recovered, color="#1a9850", ls="--", lw=1)
         latency.annotate(f"steady state again ({result.recovery_s:.1f} s after the last fault)",
-                         xy=(recovered, 0.92), xycoords=("data", "axes fraction"), xytext=(4, 0),
+                         xy=(recovered, 0.6), xycoords=("data", "axes fraction"), xytext=(4, 0),
                          textcoords="offset points", fontsize=8, color="#1a9850")
     for axis in axes:
         axis.grid(alpha=0.3)
