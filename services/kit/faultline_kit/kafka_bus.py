@@ -78,7 +78,7 @@ class EventPublisher:
                         request_timeout_ms=request_timeout_ms,
                         # Kafka requires delivery timeout > linger + request timeout.
                         delivery_timeout_ms=max(int(self._ack_timeout_s * 1000), request_timeout_ms + 100),
-                        bootstrap_timeout_ms=5000,
+                        bootstrap_timeout_ms=min(5000, self._max_block_ms),  # heartbeats: never block a beat 5 s
                         allow_auto_create_topics=False,
                     )
                 except KafkaError as exc:
