@@ -107,6 +107,25 @@ install_go_tools() {
   done
 }
 
+# Go programs whose module cannot be `go install`ed directly (replace directives): each folder of infra/tools holds
+# a go.mod with a `tool` line and its go.sum; `go install tool` there builds it into $CACHE/bin/<folder>.
+install_go_module_tools() {
+  local dir name version target
+  for dir in "$ROOT"/infra/tools/*/; do
+    [[ -f "$dir/go.mod" ]] || continue
+    name="$(basename "$dir")"
+    target="$CACHE/bin/$name"
+    version="$(awk '/^tool /{tool=$2} END{print tool}' "$dir/go.mod")"
+    # Rebuild when the binary's recorded go.mod hash differs from the folder's (a bumped version changes it).
+    if [[ -x "$target" && -f "$target.gomod.sha256" && "$(cat "$target.gomod.sha256")" == "$(hash_files "$dir/go.mod" "$dir/go.sum")" ]]; then
+      continue
+    fi
+    say "go install tool $version (into $CACHE/bin; a large build, once)"
+    (cd "$dir" && GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install tool)
+    hash_files "$dir/go.mod" "$dir/go.sum" >"$target.gomod.sha256"
+  done
+}
+
 existing_projects() {
   local project
   for project in "${PY_PROJECTS[@]}"; do
@@ -144,6 +163,7 @@ main() {
   install_apt_packages
   install_kafka_classpath
   install_go_tools
+  install_go_module_tools
   install_venv
 }
 

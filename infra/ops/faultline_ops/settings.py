@@ -31,9 +31,16 @@ _INT_SETTINGS: dict[str, tuple[str, int]] = {
     "FAULTLINE_HAPROXY_STATS_PORT": ("haproxy_stats_port", 8404),
     # Toxiproxy's API; its proxies listen on the ports right above it (see PROXIED_ROUTES).
     "FAULTLINE_TOXIPROXY_PORT": ("toxiproxy_port", 8474),
+    "FAULTLINE_JAEGER_PORT": ("jaeger_port", 16686),
+    "FAULTLINE_OTLP_PORT": ("otlp_port", 4318),
     "FAULTLINE_REPLICAS": ("replicas", 2),
     "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
 }
+
+
+def port_defaults() -> dict[str, tuple[str, int]]:
+    """Environment name -> (field, default) for every port the stack opens."""
+    return {name: spec for name, spec in _INT_SETTINGS.items() if name.endswith("_PORT")}
 
 
 def repo_root() -> Path:
@@ -58,6 +65,8 @@ class Settings:
     email_port: int = 8084
     haproxy_stats_port: int = 8404
     toxiproxy_port: int = 8474
+    jaeger_port: int = 16686    # Jaeger UI and query API; its gRPC query port is this - 1
+    otlp_port: int = 4318       # OTLP over HTTP into Jaeger; OTLP gRPC listens on this - 1
     replicas: int = 2
     topic_partitions: int = 6
     admin_token: str = "local-admin-token"
@@ -107,6 +116,22 @@ class Settings:
         if (client, downstream) in PROXIED_ROUTES:
             return f"http://{self.host}:{self.proxy_port(client, downstream)}"
         return self.service_url(downstream)
+
+    @property
+    def jaeger_url(self) -> str:
+        return f"http://{self.host}:{self.jaeger_port}"
+
+    @property
+    def otlp_endpoint(self) -> str:
+        return f"http://{self.host}:{self.otlp_port}"
+
+    @property
+    def jaeger_bin(self) -> Path:
+        return self.cache / "bin" / "jaeger"
+
+    @property
+    def jaeger_dir(self) -> Path:
+        return self.home / "jaeger"
 
     @property
     def toxiproxy_url(self) -> str:

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from .problems import Problem
 from .runtime import EXTENSION_KEY
+from .telemetry import untraced
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any],
 
 def _safe(check: ReadinessCheck) -> bool:
     try:
-        return bool(check())
+        with untraced():
+            return bool(check())
     except Exception as exc:  # noqa: BLE001 - a failing check means not ready, never a 500
         log.debug("readiness check failed: %r", exc)
         return False

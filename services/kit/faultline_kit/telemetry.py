@@ -22,6 +22,7 @@ from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import Meter, NoOpMeterProvider
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.resources import Resource
@@ -144,6 +145,11 @@ class TraceContextFilter(logging.Filter):
             record.trace_id = format(span_context.trace_id, "032x")
             record.span_id = format(span_context.span_id, "016x")
         return True
+
+
+def untraced():
+    """Housekeeping (readiness pings, relay polling, lease renewal) makes no spans: they would bury the traces."""
+    return suppress_instrumentation()
 
 
 def attach(ctx: Context):

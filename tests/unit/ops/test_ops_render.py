@@ -115,7 +115,7 @@ def test_supervisor_groups_service_replicas_and_restarts_crashed_programs():
     conf = supervisor.supervisord_conf(make_settings())
     assert "[group:order]\nprograms=order-1,order-2\n" in conf
     assert "[program:haproxy]" in conf and "[program:kafka]" in conf
-    assert conf.count("autorestart=true") == 5 + 8
+    assert conf.count("autorestart=true") == 6 + 8  # kafka, redis, mailpit, jaeger, haproxy, toxiproxy + 8
     assert "stdout_logfile=/state/logs/email-2.log" in conf
 
 
@@ -171,3 +171,23 @@ def test_toxiproxy_runs_with_its_api_on_loopback_beside_haproxy_but_not_with_inf
     assert "-host 127.0.0.1 -port 8474 -config /state/toxiproxy/proxies.json" in toxiproxy.program(settings).command
     assert "[program:toxiproxy]" in supervisor.supervisord_conf(settings)
     assert "toxiproxy" not in supervisor.supervisord_conf(settings, infra_only=True)
+
+
+def test_jaeger_listens_on_the_configured_ports_and_services_export_to_it():
+    from faultline_ops.render import jaeger, services
+
+    settings = make_settings()
+    config = jaeger.config(settings)
+    assert f"endpoint: 127.0.0.1:{settings.jaeger_port}" in config
+    assert f"endpoint: 127.0.0.1:{settings.otlp_port}" in config
+    env = dict(services.environment(settings, "order", 1))
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://127.0.0.1:{settings.otlp_port}"
+
+
+def test_the_callers_otel_variables_win_over_the_local_jaeger():
+    from dataclasses import replace
+
+    from faultline_ops.render import services
+
+    settings = replace(make_settings(), otel_env=(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),))
+    assert dict(services.environment(settings, "cart", 2))["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://collector:4318"

@@ -13,7 +13,7 @@ import time
 import redis
 from opentelemetry import trace
 
-from faultline_kit.telemetry import add_event
+from faultline_kit.telemetry import add_event, untraced
 
 from .order_store import PREFIX
 
@@ -69,7 +69,8 @@ class OutboxLease:
     def renew(self) -> int:
         """Take or extend the lease; the token held, or 0 when another replica holds it."""
         asked_at = self._clock()
-        token = int(self._acquire(keys=[LEASE_KEY, FENCE_KEY], args=[self.holder, self.ttl_ms]))
+        with untraced():
+            token = int(self._acquire(keys=[LEASE_KEY, FENCE_KEY], args=[self.holder, self.ttl_ms]))
         if token != self.token:
             self.changes += 1
             self._record_change(self.token, token)

@@ -16,7 +16,7 @@ import redis
 
 from faultline_kit.envelope import Envelope
 from faultline_kit.kafka_bus import FENCE_HEADER, EventPublisher, KafkaUnavailable
-from faultline_kit.telemetry import context_of
+from faultline_kit.telemetry import context_of, untraced
 
 from .order_store import OUTBOX_KEY, OUTBOX_SENT_KEY
 from .outbox_lease import FENCE_SCOPE, LEASE_KEY, OutboxLease, lease_value
@@ -82,7 +82,8 @@ class OutboxRelay:
         backoff_s = 0.2
         while not stop.is_set():
             try:
-                moved = self.relay_once()
+                with untraced():
+                    moved = self.relay_once()
                 backoff_s = 0.2
                 if moved == 0:
                     stop.wait(self.idle_wait_s)
