@@ -20,8 +20,7 @@ DEFAULT_PORT_OFFSET = 100
 
 
 def shifted_ports(offset: int = DEFAULT_PORT_OFFSET) -> dict[str, str]:
-    return {name: str(default + offset) for name, (_, default) in stack_settings._INT_SETTINGS.items()
-            if name.endswith("_PORT")}
+    return {name: str(default + offset) for name, (_, default) in stack_settings.port_defaults().items()}
 
 
 TEST_PORTS = shifted_ports()
