@@ -73,3 +73,10 @@ def test_no_recovery_when_no_full_window_holds_before_the_end():
     flows(timeline, 10, 20, ok=False)
     flows(timeline, 20, 21, ok=True)
     assert recovery((CheckSpec("checkout_success", min=0.99),), timeline, 10.0, 3.0, until=21.0) is None
+
+
+def test_a_customer_who_ran_into_the_next_fault_is_not_judged_by_the_window_it_started_in():
+    timeline = Timeline()
+    timeline.add(Flow(1.0, "a", True, "o1", 1, "202", end=1.5))
+    timeline.add(Flow(9.5, "b", False, None, 3, "503", end=12.0))
+    assert evaluate(CheckSpec("checkout_success", min=1.0), timeline, Window(0, 10)).ok

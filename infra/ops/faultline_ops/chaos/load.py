@@ -200,7 +200,7 @@ class SteadyTraffic:
         added, _ = self._with_retries("add", "PUT", f"{self.targets.cart}/carts/{cart_id}/items/{sku}",
                                       json={"quantity": 1})
         if added is None or added.status_code != 200:
-            self._timeline.add(Flow(t, key, False, None, 0, _status(added)))
+            self._timeline.add(Flow(t, key, False, None, 0, _status(added), self._clock()))
             return
         response, attempts = self._with_retries(
             "checkout", "POST", f"{self.targets.cart}/carts/{cart_id}/checkout",
@@ -210,7 +210,7 @@ class SteadyTraffic:
             order_id = response.json().get("order_id")
             with self._lock:
                 self._accepted[key] = order_id
-        self._timeline.add(Flow(t, key, order_id is not None, order_id, attempts, _status(response)))
+        self._timeline.add(Flow(t, key, order_id is not None, order_id, attempts, _status(response), self._clock()))
 
 
 def _status(response: requests.Response | None) -> str:

@@ -30,6 +30,7 @@ class Flow:
     order_id: str | None
     attempts: int
     last_status: str
+    end: float | None = None   # when the customer had its answer (None: taken as `t`)
 
 
 @dataclass(frozen=True)
@@ -96,7 +97,9 @@ class Timeline:
         return [r for r in self.requests if r.t in window and (kind is None or r.kind == kind)]
 
     def flows_in(self, window: Window) -> list[Flow]:
-        return [f for f in self.flows if f.t in window]
+        """Customers who started and had their answer within the window: one that started just before the next
+        fault and ran into it is judged by neither."""
+        return [f for f in self.flows if f.t in window and (f.end if f.end is not None else f.t) <= window.end]
 
     def readiness_in(self, window: Window) -> list[Readiness]:
         return [r for r in self.readiness if r.t in window]
