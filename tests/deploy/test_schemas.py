@@ -5,7 +5,6 @@ k8s/manifests and the chaos pod-killer.
 """
 from __future__ import annotations
 
-import subprocess
 
 import kubernetes_validate
 import pytest

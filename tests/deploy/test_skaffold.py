@@ -7,7 +7,6 @@ port-forwards all point at things that exist.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 import yaml

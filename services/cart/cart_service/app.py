@@ -25,7 +25,7 @@ def create_app(settings: CartSettings | None = None, telemetry: Telemetry | None
     wall = WallClock(kit.clock_skew_ms)
     ops = Operations.for_instance(kit, wall, telemetry)
     policy = ClientPolicy.from_settings(kit)
-    carts = CartStore(ops.redis(kit))
+    carts = CartStore(ops.redis_client(kit))
     catalog = InventoryCatalog(ServiceClient("inventory", settings.inventory_url, policy, board=ops.board),
                                CatalogCache(carts.redis))
     orders = OrderService(ServiceClient("order", settings.order_url, policy, board=ops.board))

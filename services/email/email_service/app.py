@@ -24,7 +24,7 @@ def create_app(settings: EmailSettings | None = None, telemetry: Telemetry | Non
     kit = settings.kit
     wall = WallClock(kit.clock_skew_ms)
     ops = Operations.for_instance(kit, wall, telemetry)
-    sent = SentStore(ops.redis(kit))
+    sent = SentStore(ops.redis_client(kit))
     publisher = ops.publisher(kit)
     smtp = Dependency(ops.board.breaker("smtp", counts=SMTP_ERRORS), SMTP_ERRORS)
     stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)

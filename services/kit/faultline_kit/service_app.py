@@ -73,7 +73,7 @@ class Operations:
     def publisher(self, kit: KitSettings) -> EventPublisher:
         return EventPublisher(kit.kafka_bootstrap, client_id=kit.instance_id, tracer=self.tracer)
 
-    def redis(self, kit: KitSettings) -> redis.Redis:
+    def redis_client(self, kit: KitSettings) -> redis.Redis:
         """A Redis client with timeouts, traced when tracing is on."""
         client = redis_store.connect(kit.redis_url)
         if self.telemetry.tracing:

@@ -1,0 +1,336 @@
+"""Consuming from Kafka at least once: process, then commit offset+1; retry and dead-letter topics; pause while a
+dependency is down. Handlers only ever see an `Envelope`; records, offsets and headers stay in this module.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pybreaker
+from kafka import KafkaConsumer
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from opentelemetry import trace
+from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt,
+                      wait_random_exponential)
+
+from .envelope import Envelope, InvalidMessage, decode
+from .fencing import FENCE_HEADER, FenceGuard, header_value
+from .publisher import EventPublisher, Headers
+from .resilience import allows_trial
+from .telemetry import add_event, context_from_headers
+from .topology import dead_letter_topic, retry_topic
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    in_process_attempts: int = 3
+    backoff_max_s: float = 1.0
+    retry_topic_delay_s: float = 2.0
+    retry_topic_hops: int = 1
+
+
+@dataclass(frozen=True)
+class Dependency:
+    """Something handlers need (Redis, SMTP): its breaker counts `errors`; while it is open the loop pauses."""
+
+    breaker: pybreaker.CircuitBreaker
+    errors: tuple[type[BaseException], ...]
+
+
+class DependencyDown(Exception):
+    """A handler could not run because a dependency failed; the record is rewound, never dead-lettered."""
+
+
+@dataclass
+class ConsumerStats:
+    processed: int = 0
+    skipped: int = 0
+    retried_via_topic: int = 0
+    dead_lettered: int = 0
+    dependency_failures: int = 0
+    fenced: int = 0
+    in_flight: int = 0
+    paused: bool = False
+    paused_since: float | None = None
+    last_poll_at: float = 0.0
+    assigned: list[str] = field(default_factory=list)
+    lag: dict[str, int] = field(default_factory=dict)
+
+    def describe(self) -> dict:
+        return {**self.__dict__, "total_lag": sum(self.lag.values())}
+
+RETRY_AT_HEADER = "faultline-retry-at-ms"
+HOPS_HEADER = "faultline-retry-hops"
+
+
+class ConsumerLoop:
+    """Consumes `topics` as `group` with auto-commit off: process, then commit offset+1.
+
+    A record whose handler keeps failing goes to `<group>.retry` (re-consumed after a delay by the twin loop
+    built with `for_retry_topic`), then to `<group>.dlq`; a record that can never be valid goes straight to the
+    dead-letter topic. Either way the partition moves on. When a `Dependency` fails instead, the record is rewound
+    and the loop pauses its partitions until the dependency's breaker lets a trial through: an outage of Redis or
+    SMTP delays work, it does not burn it into the dead-letter topic.
+    """
+
+    def __init__(
+        self,
+        bootstrap_servers: str,
+        group: str,
+        topics: tuple[str, ...],
+        handles: Callable[[str], bool],
+        handle: Callable[[Envelope], None],
+        publisher: EventPublisher,
+        client_id: str,
+        policy: RetryPolicy = RetryPolicy(),
+        consumes_retry_topic: bool = False,
+        dependencies: tuple[Dependency, ...] = (),
+        tracer: trace.Tracer | None = None,
+    ) -> None:
+        self._tracer = tracer or trace.NoOpTracer()
+        self.group = group
+        self.topics = topics
+        self._bootstrap = bootstrap_servers
+        self._handles = handles
+        self._handle = handle
+        self._publisher = publisher
+        self._client_id = client_id
+        self._policy = policy
+        self._is_retry_loop = consumes_retry_topic
+        self._dependencies = dependencies
+        self._fence = FenceGuard()
+        self.stats = ConsumerStats()
+
+    @classmethod
+    def for_retry_topic(cls, main: "ConsumerLoop") -> "ConsumerLoop":
+        return cls(
+            bootstrap_servers=main._bootstrap,
+            group=f"{main.group}.retry",
+            topics=(retry_topic(main.group),),
+            handles=main._handles,
+            handle=main._handle,
+            publisher=main._publisher,
+            client_id=f"{main._client_id}-retry",
+            policy=main._policy,
+            consumes_retry_topic=True,
+            dependencies=main._dependencies,
+            tracer=main._tracer,
+        )
+
+    @property
+    def name(self) -> str:
+        return f"consumer[{self.group}]"
+
+    def _connect(self) -> KafkaConsumer:
+        # A consumer that dies without leaving the group loses its partitions after session_timeout_ms (10 s);
+        # one that stops cleanly leaves at once. Heartbeats every 2 s let the coordinator notice within that window.
+        consumer = KafkaConsumer(
+            bootstrap_servers=self._bootstrap,
+            group_id=self.group,
+            client_id=self._client_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            session_timeout_ms=10000,
+            heartbeat_interval_ms=2000,
+            max_poll_interval_ms=60000,
+            max_poll_records=100,
+            allow_auto_create_topics=False,
+            bootstrap_timeout_ms=5000,
+        )
+        consumer.subscribe(list(self.topics))
+        return consumer
+
+    def run(self, stop: threading.Event) -> None:
+        """Consume until `stop` is set; reconnect with backoff whenever the broker goes away."""
+        backoff_s = 0.5
+        while not stop.is_set():
+            try:
+                consumer = self._connect()
+            except KafkaError as exc:
+                log.warning("%s cannot connect: %r; retrying in %.1fs", self.name, exc, backoff_s)
+                stop.wait(backoff_s)
+                backoff_s = min(backoff_s * 2, 5.0)
+                continue
+            backoff_s = 0.5
+            try:
+                self._consume(consumer, stop)
+            except Exception:  # noqa: BLE001 - the loop must survive anything and rewind to the last commit
+                log.exception("%s failed; rewinding to the last committed offsets", self.name)
+                stop.wait(1.0)
+            finally:
+                consumer.close(autocommit=False)
+        log.info("%s stopped", self.name)
+
+    def _dependencies_allow(self) -> bool:
+        return all(allows_trial(dep.breaker) for dep in self._dependencies)
+
+    def _hold_or_resume(self, consumer: KafkaConsumer) -> None:
+        """Keep every assigned partition paused while a dependency's breaker refuses calls; resume after."""
+        if self._dependencies_allow():
+            if self.stats.paused:
+                consumer.resume(*consumer.paused())
+                log.warning("%s resumed after %.1fs paused", self.name, time.time() - (self.stats.paused_since or 0))
+                self.stats.paused, self.stats.paused_since = False, None
+            return
+        assigned = consumer.assignment()
+        if assigned - consumer.paused():
+            consumer.pause(*assigned)
+        if not self.stats.paused:
+            log.warning("%s paused: a dependency's circuit breaker is open", self.name)
+            self.stats.paused, self.stats.paused_since = True, time.time()
+
+    def _consume(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        while not stop.is_set():
+            self._hold_or_resume(consumer)
+            batch = consumer.poll(timeout_ms=500)
+            self.stats.last_poll_at = time.time()
+            self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
+            processed: dict[TopicPartition, OffsetAndMetadata] = {}
+            try:
+                for partition, records in batch.items():
+                    for record in records:
+                        if stop.is_set():
+                            return
+                        self._process(record, stop)
+                        processed[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
+            except DependencyDown as exc:
+                self.stats.dependency_failures += 1
+                log.warning("%s: dependency failed (%s); rewinding and backing off", self.name, exc)
+                self._rewind(consumer, batch, processed)
+                stop.wait(0.5)
+            finally:
+                self._commit(consumer, processed)
+                self._measure_lag(consumer, processed)
+
+    @staticmethod
+    def _rewind(consumer: KafkaConsumer, batch, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        """Seek every partition of the batch back to its first unprocessed record."""
+        for partition, records in batch.items():
+            first_unprocessed = processed[partition].offset if partition in processed else records[0].offset
+            consumer.seek(partition, first_unprocessed)
+
+    def _measure_lag(self, consumer: KafkaConsumer, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        for partition, offset in processed.items():
+            highwater = consumer.highwater(partition)
+            if highwater is not None:
+                self.stats.lag[f"{partition.topic}-{partition.partition}"] = max(highwater - offset.offset, 0)
+
+    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+        if not offsets:
+            return
+        try:
+            consumer.commit(offsets)
+        except CommitFailedError as exc:
+            log.warning("%s commit refused after a rebalance (records will be redelivered): %s", self.name, exc)
+
+    def _call_handler(self, envelope: Envelope) -> None:
+        call: Callable[[], None] = lambda: self._handle(envelope)  # noqa: E731
+        for dependency in self._dependencies:
+            call = (lambda inner, dep: lambda: dep.breaker.call(inner))(call, dependency)
+        try:
+            call()
+        except pybreaker.CircuitBreakerError as exc:
+            raise DependencyDown(str(exc)) from exc
+        except Exception as exc:
+            if any(isinstance(exc, dep.errors) for dep in self._dependencies):
+                raise DependencyDown(f"{type(exc).__name__}: {exc}") from exc
+            raise
+
+    def _process(self, record, stop: threading.Event) -> None:
+        """One record inside a CONSUMER span whose parent is the producer span carried in its headers."""
+        if self._is_retry_loop:
+            self._wait_until_due(record, stop)
+        attributes = {"messaging.system": "kafka", "messaging.destination.name": record.topic,
+                      "messaging.operation.type": "process", "messaging.consumer.group.name": self.group,
+                      "messaging.destination.partition.id": str(record.partition),
+                      "messaging.kafka.offset": record.offset}
+        with self._tracer.start_as_current_span(f"process {record.topic}", context=context_from_headers(
+                record.headers), kind=trace.SpanKind.CONSUMER, attributes=attributes):
+            self._process_in_span(record)
+
+    def _process_in_span(self, record) -> None:
+        if not self._fence.admits(record.topic, record.partition, record.headers):
+            self.stats.fenced += 1
+            add_event("refused from a fenced-off writer", {"fence": header_value(record.headers, FENCE_HEADER)})
+            log.warning("%s: refused %s/%s/%s from a fenced-off writer (%s)", self.name, record.topic,
+                        record.partition, record.offset, header_value(record.headers, FENCE_HEADER))
+            return
+        try:
+            envelope = decode(record.value)
+        except InvalidMessage as exc:
+            self._dead_letter(record, exc, hops=0)
+            return
+        if not self._handles(envelope.type):
+            self.stats.skipped += 1
+            return
+        span = trace.get_current_span()
+        span.set_attribute("messaging.message.id", envelope.event_id)
+        span.set_attribute("faultline.event.type", envelope.type)
+        self.stats.in_flight += 1
+        try:
+            for attempt in Retrying(
+                stop=stop_after_attempt(self._policy.in_process_attempts),
+                wait=wait_random_exponential(multiplier=0.1, max=self._policy.backoff_max_s),
+                retry=retry_if_exception_type(Exception)
+                & retry_if_not_exception_type((InvalidMessage, DependencyDown)),
+                reraise=True,
+            ):
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        add_event("retry", {"attempt": attempt.retry_state.attempt_number})
+                    self._call_handler(envelope)
+            self.stats.processed += 1
+            log.info("handled %s %s", envelope.type, envelope.event_id,
+                     extra={"event_id": envelope.event_id, "order_id": envelope.aggregate_id})
+        except DependencyDown:
+            raise
+        except InvalidMessage as exc:
+            self._dead_letter(record, exc, hops=0)
+        except Exception as exc:  # noqa: BLE001 - any handler failure is routed, never lost
+            hops = int(header_value(record.headers, HOPS_HEADER) or 0)
+            if hops < self._policy.retry_topic_hops:
+                self._send_to_retry(record, exc, hops + 1)
+            else:
+                self._dead_letter(record, exc, hops)
+        finally:
+            self.stats.in_flight -= 1
+
+    def _wait_until_due(self, record, stop: threading.Event) -> None:
+        due_ms = int(header_value(record.headers, RETRY_AT_HEADER) or 0)
+        delay_s = (due_ms / 1000.0) - time.time()
+        if delay_s > 0:
+            stop.wait(min(delay_s, self._policy.retry_topic_delay_s))
+
+    def _failure_headers(self, record, exc: BaseException, hops: int) -> Headers:
+        return [
+            ("faultline-error", f"{type(exc).__name__}: {exc}"[:1000].encode()),
+            ("faultline-origin", f"{record.topic}/{record.partition}/{record.offset}".encode()),
+            ("faultline-consumer-group", self.group.encode()),
+            ("faultline-failed-at-ms", str(int(time.time() * 1000)).encode()),
+            (HOPS_HEADER, str(hops).encode()),
+        ]
+
+    def _send_to_retry(self, record, exc: BaseException, hops: int) -> None:
+        base_group = self.group.removesuffix(".retry")
+        due_ms = int((time.time() + self._policy.retry_topic_delay_s) * 1000)
+        headers = self._failure_headers(record, exc, hops) + [(RETRY_AT_HEADER, str(due_ms).encode())]
+        log.warning("%s: record %s/%s/%s goes to the retry topic: %r", self.name, record.topic,
+                    record.partition, record.offset, exc)
+        add_event("routed to retry topic", {"topic": retry_topic(base_group), "error": repr(exc), "hops": hops})
+        self._publisher.publish_raw(retry_topic(base_group), record.key, record.value, headers)
+        self.stats.retried_via_topic += 1
+
+    def _dead_letter(self, record, exc: BaseException, hops: int) -> None:
+        base_group = self.group.removesuffix(".retry")
+        log.error("%s: record %s/%s/%s goes to the dead-letter topic: %s", self.name, record.topic,
+                  record.partition, record.offset, exc)
+        add_event("routed to dead-letter topic", {"topic": dead_letter_topic(base_group), "error": repr(exc)})
+        self._publisher.publish_raw(dead_letter_topic(base_group), record.key, record.value,
+                                    self._failure_headers(record, exc, hops))
+        self.stats.dead_lettered += 1
