@@ -19,7 +19,7 @@ from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_
 
 from .envelope import Envelope, InvalidMessage, decode
 from .fencing import FENCE_HEADER, FenceGuard, header_value
-from .publisher import EventPublisher, Headers
+from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers
 from .resilience import allows_trial
 from .telemetry import add_event, context_from_headers
 from .topology import dead_letter_topic, retry_topic
@@ -142,6 +142,7 @@ class ConsumerLoop:
             max_poll_records=100,
             allow_auto_create_topics=False,
             bootstrap_timeout_ms=5000,
+            reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         )
         consumer.subscribe(list(self.topics))
         return consumer

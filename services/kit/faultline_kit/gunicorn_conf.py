@@ -1,10 +1,17 @@
 """Gunicorn settings for every service instance: `gunicorn -c python:faultline_kit.gunicorn_conf 'x.app:create_app()'`.
 
 One worker process per instance serves HTTP on threads and runs the instance's background tasks (consumers,
-relays). SIGTERM: the worker stops accepting, finishes in-flight requests (graceful_timeout), then worker_exit
-stops the background tasks, which commit their offsets and leave the consumer group; all within 10 s.
+relays). SIGTERM, all within 10 s:
+1. /readyz answers 503 at once, but the instance keeps serving for FAULTLINE_DRAIN_DELAY_S (2 s), so the load
+   balancer (HAProxy checks every 1 s, two failures) or a Kubernetes endpoint update stops sending it traffic
+   before it stops accepting: nobody's request waits in a listen queue nobody reads;
+2. the worker stops accepting and finishes the requests in flight;
+3. worker_exit stops the background tasks: consumers commit their offsets and leave the group at once.
+gunicorn's graceful_timeout (8 s) bounds the whole sequence.
 """
 import os
+import signal
+import threading
 
 from faultline_kit.logs import configure_logging
 from faultline_kit.runtime import EXTENSION_KEY
@@ -13,7 +20,8 @@ bind = os.environ.get("FAULTLINE_BIND", "127.0.0.1:8000")
 workers = 1
 worker_class = "gthread"
 threads = int(os.environ.get("FAULTLINE_HTTP_THREADS", "16"))
-graceful_timeout = 3
+graceful_timeout = 8
+drain_delay_s = float(os.environ.get("FAULTLINE_DRAIN_DELAY_S", "2"))
 timeout = 30
 keepalive = 5
 accesslog = None
@@ -27,6 +35,19 @@ def post_worker_init(worker):
     runtime = worker.wsgi.extensions.get(EXTENSION_KEY)
     if runtime is not None:
         runtime.start()
+        _drain_before_exit(runtime)
+
+
+def _drain_before_exit(runtime):
+    """Turn not-ready on SIGTERM and hand the signal to gunicorn only after the drain delay."""
+    stop_accepting = signal.getsignal(signal.SIGTERM)
+
+    def on_sigterm(signum, frame):
+        runtime.draining = True
+        threading.Timer(drain_delay_s, stop_accepting, args=(signum, frame)).start()
+
+    if drain_delay_s > 0 and callable(stop_accepting):
+        signal.signal(signal.SIGTERM, on_sigterm)
 
 
 def worker_int(worker):
@@ -41,4 +62,4 @@ def _stop_runtime(worker):
     wsgi = getattr(worker, "wsgi", None)
     runtime = wsgi.extensions.get(EXTENSION_KEY) if wsgi is not None else None
     if runtime is not None and runtime.started:
-        runtime.stop(deadline_s=5.0)
+        runtime.stop(deadline_s=4.0)

@@ -17,8 +17,6 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
-    stop_after_attempt,
-    stop_after_delay,
     wait_random_exponential,
 )
 
@@ -30,6 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MIN_ATTEMPT_S = 0.1
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
@@ -111,6 +110,7 @@ class ServiceClient:
         self.breaker = board.breaker(downstream, counts=(_TransientFailure,),
                                      policy=BreakerPolicy(policy.breaker_fail_max, policy.breaker_reset_s))
         self.budget = RetryBudget(policy.retry_budget_ratio, policy.retry_budget_min_tokens)
+        self._trial = threading.Lock()
         board.provide(f"client:{downstream}", self.describe)
 
     def get(self, path: str, **kwargs: Any) -> requests.Response:
@@ -123,17 +123,28 @@ class ServiceClient:
         return self.request("POST", path, headers=headers, **kwargs)
 
     def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        """Answer the downstream's response (2xx-4xx) or raise DownstreamUnavailable."""
+        """Answer the downstream's response (2xx-4xx) or raise DownstreamUnavailable.
+
+        Every attempt and every wait fits inside the overall deadline: an attempt's timeout is cut to what is
+        left, and no retry starts with less than MIN_ATTEMPT_S to go.
+        """
         method = method.upper()
         headers = kwargs.get("headers") or {}
         retryable = method in IDEMPOTENT_METHODS or "Idempotency-Key" in headers
         self.budget.record_request()
-        started = time.monotonic()
+        deadline = time.monotonic() + self.policy.deadline_s
+        jitter = wait_random_exponential(multiplier=0.1, max=self.policy.backoff_max_s)
+
+        def remaining() -> float:
+            return deadline - time.monotonic()
+
+        def wait(state: RetryCallState) -> float:
+            return max(0.0, min(jitter(state), remaining() - MIN_ATTEMPT_S))
 
         def give_up_or_spend(state: RetryCallState) -> bool:
             if not retryable or state.attempt_number >= self.policy.max_attempts:
                 return True
-            if time.monotonic() - started >= self.policy.deadline_s:
+            if remaining() < 2 * MIN_ATTEMPT_S:
                 return True
             if not self.budget.try_spend():
                 log.warning("retry budget for %s exhausted; not retrying", self.downstream)
@@ -141,17 +152,16 @@ class ServiceClient:
             return False
 
         retrying = Retrying(
-            stop=stop_after_attempt(self.policy.max_attempts) | stop_after_delay(self.policy.deadline_s)
-            | give_up_or_spend,
-            wait=wait_random_exponential(multiplier=0.1, max=self.policy.backoff_max_s),
+            stop=give_up_or_spend,
+            wait=wait,
             retry=retry_if_exception_type(_TransientFailure),
             before_sleep=lambda state: self._on_retry(method, path, state),
             reraise=True,
         )
         try:
-            return retrying(self._attempt, method, path, kwargs)
+            return retrying(lambda: self._attempt(method, path, kwargs, min(self.policy.timeout_s, remaining())))
         except pybreaker.CircuitBreakerError as exc:
-            raise DownstreamUnavailable(self.downstream, "circuit breaker open", breaker_open=True) from exc
+            raise DownstreamUnavailable(self.downstream, f"circuit breaker open ({exc})", breaker_open=True) from exc
         except _TransientFailure as exc:
             raise DownstreamUnavailable(self.downstream, str(exc)) from exc
 
@@ -162,12 +172,21 @@ class ServiceClient:
         add_event("retry", {"downstream": self.downstream, "attempt": state.attempt_number,
                             "wait_s": round(wait_s, 3), "error": str(state.outcome.exception())})
 
-    def _attempt(self, method: str, path: str, kwargs: dict[str, Any]) -> requests.Response:
-        return self.breaker.call(self._send, method, path, kwargs)
-
-    def _send(self, method: str, path: str, kwargs: dict[str, Any]) -> requests.Response:
+    def _attempt(self, method: str, path: str, kwargs: dict[str, Any], timeout_s: float) -> requests.Response:
+        """One call through the breaker. Past an open breaker's reset timeout, one trial at a time: the others
+        fail fast instead of piling onto a downstream that may still be down."""
+        if self.breaker.current_state == pybreaker.STATE_CLOSED:
+            return self.breaker.call(self._send, method, path, kwargs, timeout_s)
+        if not self._trial.acquire(blocking=False):
+            raise pybreaker.CircuitBreakerError("a trial call is already in flight")
         try:
-            response = self.session.request(method, self.base_url + path, timeout=self.policy.timeout_s, **kwargs)
+            return self.breaker.call(self._send, method, path, kwargs, timeout_s)
+        finally:
+            self._trial.release()
+
+    def _send(self, method: str, path: str, kwargs: dict[str, Any], timeout_s: float) -> requests.Response:
+        try:
+            response = self.session.request(method, self.base_url + path, timeout=timeout_s, **kwargs)
         except requests.RequestException as exc:
             raise _TransientFailure(f"{type(exc).__name__}: {exc}") from exc
         if response.status_code >= 500 or response.status_code == 429:

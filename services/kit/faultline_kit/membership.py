@@ -26,7 +26,7 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from .envelope import InvalidMessage, decode
-from .kafka_bus import EventPublisher, KafkaUnavailable
+from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, KafkaUnavailable
 from .messages import EnvelopeStamper, EventPayload
 from .resilience import StatusBoard
 
@@ -183,7 +183,8 @@ class MembershipListener:
         while not stop.is_set():
             try:
                 consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-membership",
-                                         group_id=None, enable_auto_commit=False, bootstrap_timeout_ms=5000)
+                                         group_id=None, enable_auto_commit=False, bootstrap_timeout_ms=5000,
+                                         reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
             except KafkaError as exc:
                 log.debug("membership listener cannot connect: %r", exc)
                 stop.wait(2.0)

@@ -15,6 +15,8 @@ from .telemetry import headers_with_context
 
 log = logging.getLogger(__name__)
 
+RECONNECT_BACKOFF_MAX_MS = 2000
+
 Headers = list[tuple[str, bytes]]
 TRACE_HEADERS = ("traceparent", "tracestate")
 
@@ -68,6 +70,9 @@ class EventPublisher:
                         delivery_timeout_ms=max(int(self._ack_timeout_s * 1000), request_timeout_ms + 100),
                         bootstrap_timeout_ms=min(5000, self._max_block_ms),  # heartbeats: never block a beat 5 s
                         allow_auto_create_topics=False,
+                        # kafka-python backs off up to 30 s between reconnects by default; after a broker
+                        # restart that is 30 s of nothing published. Try again every 2 s at most.
+                        reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
                     )
                 except KafkaError as exc:
                     raise KafkaUnavailable(f"cannot connect producer to {self._bootstrap}: {exc}") from exc

@@ -1,4 +1,6 @@
 """The resilient client against a fake session: which requests retry, when the breaker opens, the budget."""
+import threading
+
 import pytest
 import requests
 
@@ -17,6 +19,7 @@ class FakeSession:
 
     def request(self, method, url, timeout, **kwargs):
         self.calls.append((method, url, kwargs.get("headers")))
+        self.timeouts = getattr(self, "timeouts", []) + [timeout]
         outcome = self.outcomes.pop(0) if self.outcomes else self.last
         self.last = outcome
         if isinstance(outcome, Exception):
@@ -76,3 +79,40 @@ def test_the_retry_budget_runs_dry_under_an_outage():
     for _ in range(5):
         budget.record_request()
     assert budget.try_spend() and not budget.try_spend()
+
+
+def test_attempts_and_waits_fit_inside_the_deadline():
+    session = FakeSession(requests.Timeout("slow"))
+    c = client(session, ClientPolicy(timeout_s=2.0, max_attempts=5, deadline_s=0.3, backoff_max_s=5.0))
+    with pytest.raises(DownstreamUnavailable):
+        c.get("/x")
+    assert all(t <= 0.3 for t in session.timeouts)  # each attempt gets only what is left of the deadline
+    assert session.timeouts == sorted(session.timeouts, reverse=True)
+
+
+def test_past_the_reset_timeout_only_one_trial_call_goes_through_at_a_time():
+    trial_started, release = threading.Event(), threading.Event()
+
+    class SlowTrial(FakeSession):
+        def request(self, method, url, timeout, **kwargs):
+            if not self.outcomes:  # the failures that opened the breaker are spent: this is the trial
+                trial_started.set()
+                release.wait(5)
+                return Response(200)
+            return super().request(method, url, timeout, **kwargs)
+
+    c = client(SlowTrial(500, 500), ClientPolicy(max_attempts=1, breaker_fail_max=2, breaker_reset_s=0))
+    for _ in range(2):
+        with pytest.raises(DownstreamUnavailable):
+            c.get("/x")
+    trial = threading.Thread(target=c.get, args=("/x",))
+    trial.start()
+    try:
+        assert trial_started.wait(5)
+        with pytest.raises(DownstreamUnavailable) as exc:
+            c.get("/x")
+        assert exc.value.breaker_open
+    finally:
+        release.set()
+        trial.join(5)
+    assert c.breaker_state() == "closed"
