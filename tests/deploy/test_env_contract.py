@@ -29,6 +29,8 @@ OPTIONAL_WITH_DEFAULTS = {
     "FAULTLINE_RETRY_DEADLINE_S": "retry tuning; the kit's default suits the demo",
     "FAULTLINE_RETRY_MAX_ATTEMPTS": "retry tuning; the kit's default suits the demo",
     "FAULTLINE_KAFKA_NAMESPACE": "topic/group prefix for sharing a broker (tests); none in a cluster of its own",
+    "FAULTLINE_DRAIN_DELAY_S": "SIGTERM → not ready, still serving 2 s; after the preStop sleep it only adds to the "
+                               "drain (5 + 2 + graceful 8 s < the 20 s grace period)",
 }
 
 
