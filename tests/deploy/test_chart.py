@@ -25,11 +25,26 @@ def test_helm_template_renders_the_services(case):
     "kafka.replicaz=3",                    # typo: unknown keys are refused
     "components.order.logLevel=chatty",    # not a log level
     "nodePorts.cart=8082",                 # outside the NodePort range
+    "prometheus.image.tag=latest",
+    "grafana.image.tag=latest",
+    "grafana.adminPasword.value=x",        # typo
+    "prometheus.retention=forever",        # not a Prometheus duration
 ])
 def test_values_schema_refuses(bad_value):
     result = helm("template", "x", str(CHART), "--kube-version", KUBE_VERSION, "--set", bad_value)
     assert result.returncode != 0
     assert "schema" in result.stderr
+
+
+@pytest.mark.parametrize("settings, message", [
+    (["grafana.enabled=true"], "grafana.enabled needs prometheus.enabled or prometheus.external.url"),
+    (["prometheus.enabled=true", "otelCollector.enabled=false"], "it needs otelCollector.enabled"),
+])
+def test_metrics_components_refuse_to_render_without_their_source(settings, message):
+    args = [item for setting in settings for item in ("--set", setting)]
+    result = helm("template", "x", str(CHART), "--kube-version", KUBE_VERSION, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
 
 
 def test_every_values_key_is_documented_by_a_comment():

@@ -27,6 +27,9 @@ APP_FLOWS = {
 }
 LOCUST_FLOWS = {("locust-worker", "locust", 5557),
                 *{("locust-worker", svc, 8080) for svc in ("cart", "order", "inventory")}}
+# Prometheus scrapes the Collector's Prometheus exporter; Grafana reads Prometheus (both reached by port-forward).
+PROMETHEUS_FLOWS = {("prometheus", "otel-collector", 8889)}
+GRAFANA_FLOWS = {("grafana", "prometheus", 9090)}
 KUBE_DNS = {"labels": {"k8s-app": "kube-dns"}, "namespace_labels": {"kubernetes.io/metadata.name": "kube-system"}}
 OUTSIDE = {"labels": {"app": "somebody-else"}, "namespace_labels": {"kubernetes.io/metadata.name": "elsewhere"}}
 
@@ -109,8 +112,26 @@ def test_locust_flows_are_added_and_nothing_else():
     assert allowed_flows(objects) == APP_FLOWS | LOCUST_FLOWS
 
 
+def test_observability_flows_are_added_and_nothing_else():
+    assert allowed_flows(render("observability")) == APP_FLOWS | PROMETHEUS_FLOWS | GRAFANA_FLOWS
+
+
+def test_prometheus_alone_only_scrapes_the_collector():
+    assert allowed_flows(render(None, "prometheus.enabled=true")) == APP_FLOWS | PROMETHEUS_FLOWS
+
+
+def test_grafana_with_an_external_prometheus_reaches_only_its_port():
+    objects = render(None, "grafana.enabled=true", "prometheus.external.url=http://prometheus.monitoring:9091")
+    policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
+    grafana = pods(objects)["grafana"]
+    assert allowed_flows(objects) == APP_FLOWS
+    assert direction_allows(policies, "Egress", grafana, OUTSIDE, 9091, {}, "TCP")
+    assert not direction_allows(policies, "Egress", grafana, OUTSIDE, 9090, {}, "TCP")
+
+
 def test_nodeports_open_only_their_ui_ports_to_the_outside():
-    objects = render(None, "nodePorts.enabled=true", "locust.enabled=true")
+    objects = render(None, "nodePorts.enabled=true", "locust.enabled=true", "prometheus.enabled=true",
+                     "grafana.enabled=true")
     policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
     everyone = pods(objects)
     reachable = {(dst, port) for dst, target in everyone.items() for port in target["ports"]
@@ -118,17 +139,19 @@ def test_nodeports_open_only_their_ui_ports_to_the_outside():
     assert reachable == {("cart", 8080), ("mailpit", 8025), ("jaeger", 16686), ("locust", 8089)}
 
 
-def test_nothing_is_reachable_from_outside_by_default():
-    objects = render("default")
+@pytest.mark.parametrize("case", ["default", "observability"])
+def test_nothing_is_reachable_from_outside_by_default(case):
+    objects = render(case)
     policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
     reachable = [(dst, port) for dst, target in pods(objects).items() for port in target["ports"]
                  if allowed(policies, OUTSIDE, target, port)]
     assert reachable == []
 
 
+@pytest.mark.parametrize("case", ["default", "observability"])
 @pytest.mark.parametrize("protocol", ["UDP", "TCP"])
-def test_every_pod_resolves_names(protocol):
-    objects = render("default")
+def test_every_pod_resolves_names(protocol, case):
+    objects = render(case)
     policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
     for name, pod in pods(objects).items():
         assert allowed(policies, pod, KUBE_DNS | {"port_names": {}}, 53, protocol), name

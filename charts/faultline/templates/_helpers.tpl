@@ -135,3 +135,134 @@ while True:
         print("waiting for Kafka:", error, flush=True)
         time.sleep(3)
 {{- end }}
+
+{{/*
+An off-the-shelf tool run as one pod (Prometheus, Grafana): its ClusterIP Service and Deployment, with what every
+pod of the chart has: pinned image, restricted securityContext and a read-only root, no API token, no service
+links, startup/liveness/readiness probes, requests and limits. Writable paths are emptyDirs. Call with a dict:
+  root, component, values (the tool's block: image, resources), uid, port (its one HTTP port),
+  readyPath, livePath (probe paths on that port), args (list), env (list of EnvVar maps),
+  volumes (list of {name, mountPath} plus either configMap (name, optional items) or sizeLimit (an emptyDir)),
+  checksum (rolls the pod when its configuration changes).
+*/}}
+{{- define "faultline.tool" -}}
+{{- $ctx := dict "root" .root "component" .component }}
+{{- $fullname := include "faultline.componentName" $ctx }}
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ $fullname }}
+  labels:
+    {{- include "faultline.labels" $ctx | nindent 4 }}
+spec:
+  type: ClusterIP
+  selector:
+    {{- include "faultline.selectorLabels" $ctx | nindent 4 }}
+  ports:
+    - name: http
+      port: {{ .port }}
+      targetPort: http
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ $fullname }}
+  labels:
+    {{- include "faultline.labels" $ctx | nindent 4 }}
+spec:
+  replicas: 1
+  # One pod writing an emptyDir: replace it rather than run two side by side.
+  strategy:
+    type: Recreate
+  selector:
+    matchLabels:
+      {{- include "faultline.selectorLabels" $ctx | nindent 6 }}
+  template:
+    metadata:
+      labels:
+        {{- include "faultline.labels" $ctx | nindent 8 }}
+      annotations:
+        checksum/config: {{ .checksum | sha256sum }}
+    spec:
+      serviceAccountName: {{ include "faultline.fullname" .root }}
+      automountServiceAccountToken: false
+      enableServiceLinks: false
+      securityContext:
+        {{- include "faultline.podSecurityContext" (dict "uid" .uid) | nindent 8 }}
+      containers:
+        - name: {{ .component }}
+          image: {{ include "faultline.image" (dict "repository" .values.image.repository "tag" .values.image.tag "appVersion" .root.Chart.AppVersion) }}
+          imagePullPolicy: {{ .values.image.pullPolicy }}
+          {{- with .args }}
+          args:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          {{- with .env }}
+          env:
+            {{- toYaml . | nindent 12 }}
+          {{- end }}
+          ports:
+            - name: http
+              containerPort: {{ .port }}
+          # Up to 3 minutes to start (Grafana migrates its database on first start), then the usual checks.
+          startupProbe:
+            httpGet:
+              path: {{ .livePath }}
+              port: http
+            periodSeconds: 5
+            failureThreshold: 36
+          readinessProbe:
+            httpGet:
+              path: {{ .readyPath }}
+              port: http
+            periodSeconds: 5
+            timeoutSeconds: 2
+          livenessProbe:
+            httpGet:
+              path: {{ .livePath }}
+              port: http
+            periodSeconds: 10
+            timeoutSeconds: 2
+            failureThreshold: 3
+          resources:
+            {{- toYaml .values.resources | nindent 12 }}
+          securityContext:
+            {{- include "faultline.containerSecurityContext" (dict "readOnly" true) | nindent 12 }}
+          volumeMounts:
+            {{- range .volumes }}
+            - name: {{ .name }}
+              mountPath: {{ .mountPath }}
+              {{- if .configMap }}
+              readOnly: true
+              {{- end }}
+            {{- end }}
+      volumes:
+        {{- range .volumes }}
+        - name: {{ .name }}
+          {{- if .configMap }}
+          configMap:
+            name: {{ .configMap }}
+            {{- with .items }}
+            items:
+              {{- toYaml . | nindent 14 }}
+            {{- end }}
+          {{- else }}
+          emptyDir:
+            sizeLimit: {{ .sizeLimit }}
+          {{- end }}
+        {{- end }}
+{{- end }}
+
+{{/* URL of the Prometheus Grafana reads: the chart's own, or prometheus.external.url. */}}
+{{- define "faultline.prometheusUrl" -}}
+{{- if .Values.prometheus.enabled }}
+{{- printf "http://%s:9090" (include "faultline.componentName" (dict "root" . "component" "prometheus")) }}
+{{- else }}
+{{- required "grafana.enabled needs prometheus.enabled or prometheus.external.url" .Values.prometheus.external.url }}
+{{- end }}
+{{- end }}
+
+{{/* The uid Grafana's provisioned Prometheus datasource gets; dashboards/faultline.json refers to it. */}}
+{{- define "faultline.grafanaDatasourceUid" -}}
+faultline-prometheus
+{{- end }}
