@@ -191,3 +191,9 @@ def test_the_callers_otel_variables_win_over_the_local_jaeger():
 
     settings = replace(make_settings(), otel_env=(("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318"),))
     assert dict(services.environment(settings, "cart", 2))["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://collector:4318"
+
+
+def test_haproxy_retries_a_dead_replica_but_never_resends_an_unkeyed_post():
+    cfg = haproxy.haproxy_cfg(make_settings())
+    assert "retry-on conn-failure empty-response junk-response" in cfg
+    assert cfg.count("http-request disable-l7-retry if METH_POST !{ req.hdr(Idempotency-Key) -m found }") == 4

@@ -21,7 +21,11 @@ defaults
     # Log only errors and abnormal sessions (503s, retries, redispatches), not every request.
     option dontlog-normal
     option redispatch
-    retries 1
+    # A replica that dies mid-request (SIGKILL, crash) resets the connection: retry on another replica, as a
+    # client of a Kubernetes Service would. Connection failures always retry; a request already sent is
+    # retried only when repeating it is safe (see disable-l7-retry in each backend).
+    retries 2
+    retry-on conn-failure empty-response junk-response
     timeout connect 1s
     timeout client 30s
     timeout server 30s
@@ -44,6 +48,8 @@ backend $service
     option httpchk GET /readyz
     http-check expect status 200
     default-server inter 1s fall 2 rise 1
+    # POSTs repeat safely only with an Idempotency-Key (checkout, place order): never re-send the others.
+    http-request disable-l7-retry if METH_POST !{ req.hdr(Idempotency-Key) -m found }
 $servers""")
 
 

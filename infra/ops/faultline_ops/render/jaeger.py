@@ -84,4 +84,6 @@ def otel_environment(settings: Settings) -> dict[str, str]:
     """What points a service at this Jaeger, unless the caller configured OTEL_* itself."""
     return {"OTEL_EXPORTER_OTLP_ENDPOINT": settings.otlp_endpoint, "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
             # Jaeger takes traces only; metrics are scraped from /metrics, logs go to files.
-            "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none"}
+            "OTEL_METRICS_EXPORTER": "none", "OTEL_LOGS_EXPORTER": "none",
+            # The stable HTTP conventions: http_server_request_duration_seconds, as on Kubernetes.
+            "OTEL_SEMCONV_STABILITY_OPT_IN": "http"}
