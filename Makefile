@@ -70,7 +70,9 @@ LOAD_HOSTS = --host http://127.0.0.1:$(or $(FAULTLINE_CART_PORT),8082) \
 	--inventory-host http://127.0.0.1:$(or $(FAULTLINE_INVENTORY_PORT),8083) \
 	--order-host http://127.0.0.1:$(or $(FAULTLINE_ORDER_PORT),8081)
 
-.PHONY: load load-ui load-smoke bench
+CHAOS_DEMO_ARGS ?=
+
+.PHONY: load load-ui load-smoke bench chaos-demo
 
 load: bootstrap ## Locust headless on the running stack (LOAD_USERS=50 LOAD_TIME=60s LOAD_ARGS=...); reports/load/<time>/
 	@out=reports/load/$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$out; \
@@ -84,7 +86,7 @@ load-ui: bootstrap ## Locust's web UI on http://127.0.0.1:8089 against the runni
 load-smoke: bootstrap ## CI gate: own stack (ports +500), 20 users 20 s; fails on a failed request, <100 checkouts, verify
 	@bash loadtests/smoke.sh
 
-bench: bootstrap ## side-by-side benchmarks on an own stack (ports +500) into docs/benchmarks.md (BENCH_ARGS=...)
+bench: bootstrap ## side-by-side benchmarks on an own stack (ports +600) into docs/benchmarks.md (BENCH_ARGS=...)
 	@$(PY) infra/bench/bench.py $(BENCH_ARGS)
 
 # --- chaos experiments (infra/chaos/experiments/*.yaml) against the running stack --------------------------------
@@ -101,3 +103,6 @@ chaos-all: bootstrap ## every chaos experiment in turn, then their verdicts and 
 	for experiment in $$($(FAULTLINE) chaos list | cut -d' ' -f1); do \
 	  $(FAULTLINE) chaos run $$experiment --backend $(CHAOS_BACKEND) $(CHAOS_ARGS) | tee -a $$log || failed=1; \
 	done; echo; grep -E '^(PASS|FAIL|ABORTED):|^report:' $$log; rm -f $$log; exit $$failed
+
+chaos-demo: bootstrap ## Locust shoppers while chaos kills a replica of each service, then Kafka 20 s; plots, verify (make up first)
+	@$(PY) loadtests/chaos_demo.py $(CHAOS_DEMO_ARGS)

@@ -6,7 +6,8 @@ Hosts: Locust's own `--host` is the cart (the shop's front door); `--inventory-h
 FAULTLINE_INVENTORY_URL / FAULTLINE_ORDER_URL) name the other two. Left empty, they are derived from the cart's
 URL by replacing "cart" in its host name (in-cluster Services: faultline-cart -> faultline-inventory).
 
-Besides the HTTP requests, every checkout the cart accepts (202) is followed until the order is terminal, and that
+Besides the HTTP requests, every checkout the cart accepts (202) is followed until the order is terminal (in the
+background: the shopper goes on shopping meanwhile, and a stopping run waits for the orders it follows), and that
 time, accepted -> CONFIRMED | REJECTED as the shopper sees it, is reported as a request of type SAGA, so the UI, the
 CSV and the HTML report show it beside the HTTP latencies. A REJECTED order (out of stock) is a correct outcome and
 counts as success; an order still PENDING after `--saga-timeout` seconds is a SAGA failure.
@@ -31,10 +32,12 @@ import time
 import uuid
 from urllib.parse import urlsplit, urlunsplit
 
+import gevent
 import requests
+from gevent.pool import Group
 from locust import HttpUser, events, tag, task
 from locust.runners import MasterRunner, WorkerRunner
-from locust.stats import StatsEntry
+from locust.stats import CSV_STATS_INTERVAL_SEC, StatsEntry
 
 log = logging.getLogger("faultline.load")
 
@@ -44,6 +47,7 @@ FALLBACK_SKUS = [f"FL-{n:03d}" for n in range(1, 25)]
 UNKNOWN_SKU = "FL-NOPE"
 FAST_POLL_S = 0.05
 FAST_POLL_FOR_S = 1.0
+SLOW_POLL_MAX_S = 2.0
 
 
 # --- options ----------------------------------------------------------------------------------------------------
@@ -59,9 +63,13 @@ def _options(parser) -> None:
     group.add_argument("--saga-timeout", type=float, default=60.0,
                        help="seconds a followed order may stay PENDING before its saga counts as failed")
     group.add_argument("--saga-poll", type=float, default=0.25,
-                       help="seconds between polls of a followed order after its first second (50 ms before)")
+                       help="first poll interval of a followed order after its first second (50 ms before); "
+                            "each later one is 1.5 times longer, up to 2 s")
     group.add_argument("--cancel-share", type=float, default=0.05,
                        help="share of CONFIRMED orders the shopper cancels right away")
+    group.add_argument("--retries", type=int, default=0,
+                       help="retries of a cart PUT or checkout that got a 5xx or no answer (same Idempotency-Key), "
+                            "with backoff and Retry-After honoured up to 1 s: a well-behaved client under chaos")
     group.add_argument("--restock", type=int, default=0,
                        help="before the run, raise every SKU's available stock to at least this (0: leave it)")
     group.add_argument("--admin-token", default="local-admin-token", env_var="FAULTLINE_ADMIN_TOKEN",
@@ -84,6 +92,7 @@ class Options:
         self.saga_timeout = getattr(parsed, "saga_timeout", 60.0)
         self.saga_poll = getattr(parsed, "saga_poll", 0.25)
         self.cancel_share = getattr(parsed, "cancel_share", 0.05)
+        self.retries = getattr(parsed, "retries", 0)
         self.restock = getattr(parsed, "restock", 0)
         self.admin_token = getattr(parsed, "admin_token", "local-admin-token")
         self.min_checkouts = getattr(parsed, "min_checkouts", 0)
@@ -119,6 +128,9 @@ class EventLog:
 
 
 _event_log = EventLog("")
+# Accepted orders are followed in greenlets of their own, so a shopper goes on shopping at its pace while an order
+# is pending (a Kafka outage must not stall the load); the run waits for them when it stops.
+_followers = Group()
 
 
 @events.init.add_listener
@@ -141,6 +153,19 @@ def _log_request(request_type, name, response_time, response_length, response=No
     _event_log.write(kind="request", t=start_time or time.time(), type=request_type, name=name,
                      ms=round(response_time or 0.0, 2), status=status, ok=exception is None,
                      error=None if exception is None else str(exception)[:200])
+
+
+@events.test_stop.add_listener
+def _finish_following(environment, **_kwargs) -> None:
+    if isinstance(environment.runner, MasterRunner):
+        return
+    if _followers and not _followers.join(timeout=Options(environment).saga_timeout + 5):
+        log.warning("gave up on %d orders still being followed", len(_followers))
+        _followers.kill(block=True)
+    if getattr(environment.parsed_options, "csv_prefix", None):
+        # Locust rewrites its CSV files once a second and does not write them again on exit: give it one more
+        # turn, so the sagas that finished just now are in the CSV as they are in the summary and the HTML report.
+        gevent.sleep(CSV_STATS_INTERVAL_SEC + 0.5)
 
 
 @events.quitting.add_listener
@@ -262,22 +287,45 @@ class Shopper(HttpUser):
     @tag("checkout")   # `--tags checkout` runs this journey alone (make bench: checkout throughput)
     @task(5)
     def checkout(self) -> None:
-        """Fill the cart if it is empty, check out with an Idempotency-Key, follow the order until terminal."""
+        """Fill the cart if it is empty, check out with an Idempotency-Key, follow the order until terminal (in a
+        greenlet of its own: the shopper goes on meanwhile)."""
         if not self.in_cart:
             for sku in random.sample(self.skus, k=random.randint(1, 2)):
                 self._add(sku)
             self.wait()
         key = str(uuid.uuid4())
-        with self.client.post(f"/carts/{self.cart_id}/checkout", json={"email": f"load-{key[:8]}@example.com"},
-                              headers={"Idempotency-Key": key}, name="cart /carts/{id}/checkout",
-                              catch_response=True) as response:
-            if response.status_code != 202:
-                response.failure(f"checkout answered {response.status_code}: {response.text[:200]}")
-                return
-            order_id = response.json()["order_id"]
+        started = time.time()
+        response, attempts = self._retried("POST", f"/carts/{self.cart_id}/checkout", "cart /carts/{id}/checkout",
+                                           json={"email": f"load-{key[:8]}@example.com"},
+                                           headers={"Idempotency-Key": key})
+        order_id = response.json().get("order_id") if response.status_code == 202 else None
+        _event_log.write(kind="flow", t=started, key=key, ok=order_id is not None, order_id=order_id,
+                         attempts=attempts, status=response.status_code or "error")
+        if order_id is None:
+            if 200 <= response.status_code < 300:   # a 2xx other than 202 is not what checkout promises
+                self.environment.events.request.fire(
+                    request_type="POST", name="cart /carts/{id}/checkout (not 202)", response_time=0,
+                    response_length=0, exception=ProblemExpected(f"checkout answered {response.status_code}"))
+            return
         accepted = time.time()
         self.cart_id, self.in_cart = self._new_cart(), set()
-        self._follow(order_id, accepted)
+        _followers.spawn(self._follow, order_id, accepted)
+
+    def _retried(self, method: str, url: str, name: str, **kwargs):
+        """Send; on a 5xx or no answer, send again (same body, same Idempotency-Key) up to --retries times.
+        Every attempt is its own request in the stats, so a retried failure still shows."""
+        attempt = 0
+        while True:
+            attempt += 1
+            response = self.client.request(method, url, name=name, **kwargs)
+            retryable = response.status_code == 0 or response.status_code >= 500
+            if not retryable or attempt > self.options.retries:
+                return response, attempt
+            wait = 0.3 * 2 ** (attempt - 1)
+            retry_after = response.headers.get("Retry-After", "") if response.headers else ""
+            if retry_after.isdigit():
+                wait = max(wait, min(float(retry_after), 1.0))
+            time.sleep(wait * random.uniform(0.5, 1.0))
 
     @task(1)
     def bad_input(self) -> None:
@@ -298,8 +346,8 @@ class Shopper(HttpUser):
             return [p["sku"] for p in response.json()["products"]]
 
     def _add(self, sku: str) -> None:
-        response = self.client.put(f"/carts/{self.cart_id}/items/{sku}", json={"quantity": random.randint(1, 3)},
-                                   name="cart /carts/{id}/items/{sku}")
+        response, _ = self._retried("PUT", f"/carts/{self.cart_id}/items/{sku}", "cart /carts/{id}/items/{sku}",
+                                    json={"quantity": random.randint(1, 3)})
         if response.status_code == 200:
             self.in_cart.add(sku)
 
@@ -307,10 +355,16 @@ class Shopper(HttpUser):
         """Poll the order until it is terminal; report accepted -> terminal as one SAGA request."""
         deadline = accepted + self.options.saga_timeout
         status = "PENDING"
+        slow_polls = 0
         while time.time() < deadline:
             # Every 50 ms for the first second (a healthy saga takes a few hundred ms: the poll step is the
-            # measurement's resolution), then every --saga-poll seconds.
-            time.sleep(FAST_POLL_S if time.time() - accepted < FAST_POLL_FOR_S else self.options.saga_poll)
+            # measurement's resolution), then from --saga-poll seconds growing by half each time up to 2 s, so that
+            # an outage with hundreds of pending orders does not turn the followers into a polling storm.
+            if time.time() - accepted < FAST_POLL_FOR_S:
+                time.sleep(FAST_POLL_S)
+            else:
+                time.sleep(min(self.options.saga_poll * 1.5 ** slow_polls, SLOW_POLL_MAX_S))
+                slow_polls += 1
             with self.client.get(f"{self.options.order}/orders/{order_id}", name="order /orders/{id} (follow)",
                                  catch_response=True) as response:
                 if response.status_code == 200:
@@ -326,7 +380,7 @@ class Shopper(HttpUser):
             return
         self._saga(f"checkout -> {status}", elapsed_ms, accepted, order_id)
         if status == "CONFIRMED" and random.random() < self.options.cancel_share:
-            self.wait()
+            time.sleep(self.wait_time())
             self.client.post(f"{self.options.order}/orders/{order_id}/cancel", name="order /orders/{id}/cancel")
 
     def _saga(self, name: str, elapsed_ms: float, started: float, order_id: str,

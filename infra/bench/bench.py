@@ -5,8 +5,9 @@ each of `--repeats` rounds, measures each pair back to back:
 
 - checkout throughput and latency (Locust, `--tags checkout`, no think time, U users) vs a bare gunicorn + Flask
   `GET /livez` with the kit's gunicorn settings, under the same U users;
-- one REST hop: the kit's ServiceClient (also with tracing) vs bare requests;
-- Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched;
+- one REST hop: the kit's ServiceClient (also with tracing) vs bare requests, taking turns every 50 calls;
+- Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched,
+  taking turns every 50 messages (one at a time) or batch;
 - Kafka consume through the kit's ConsumerLoop vs a bare kafka-python poll loop on the same topic;
 - RSS of every instance, Kafka and Redis after the checkout load; and `make up` cold, warm and already up.
 
@@ -250,8 +251,7 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
             r["load"] = checkout_load(out, settings, args.users, args.seconds, env)
             r["rss"] = rss(settings)
             r["livez"] = livez_load(out, args.users, args.seconds, env)
-            r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", n=args.calls)
-            r["rest"]["kit_traced"] = micro.rest_hop_traced(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
+            r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
             r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
             first, second = (micro.consume_kit, micro.consume_bare) if round_ % 2 else (micro.consume_bare,
                                                                                          micro.consume_kit)

@@ -36,40 +36,56 @@ def percentile(values: list[float], q: float) -> float:
 
 
 # --- one REST hop -------------------------------------------------------------------------------------------------
-def _time_calls(call, n: int, warmup: int) -> dict[str, float]:
-    for _ in range(warmup):
-        call()
-    latencies = []
-    started = time.perf_counter()
-    for _ in range(n):
-        t = time.perf_counter()
-        call()
-        latencies.append((time.perf_counter() - t) * 1e6)
-    total = time.perf_counter() - started
-    return {"per_s": n / total, "p50_us": percentile(latencies, 0.5), "p99_us": percentile(latencies, 0.99)}
+def interleaved(calls: dict, n: int, block: int = 50, warmup: int = 50) -> dict[str, dict[str, float]]:
+    """Time each variant's call n times, in turns of `block` calls (A B C A B C ...), so that a noisy neighbour
+    slows every variant alike; answers calls/s over the variant's own time, p50 and p99 in µs."""
+    latencies: dict[str, list[float]] = {name: [] for name in calls}
+    for name, (call, enter, leave) in calls.items():
+        enter()
+        for _ in range(warmup):
+            call()
+        leave()
+    for _ in range(0, n, block):
+        for name, (call, enter, leave) in calls.items():
+            enter()
+            for _ in range(block):
+                t = time.perf_counter()
+                call()
+                latencies[name].append((time.perf_counter() - t) * 1e6)
+            leave()
+    return {name: {"per_s": len(values) / (sum(values) / 1e6), "p50_us": percentile(values, 0.5),
+                   "p99_us": percentile(values, 0.99)} for name, values in latencies.items()}
 
 
-def rest_hop(base_url: str, n: int = 1000, warmup: int = 100) -> dict[str, dict[str, float]]:
-    """GET /livez n times in one thread: bare requests, then the kit's client (fresh breaker and budget)."""
-    with requests.Session() as bare:
-        def bare_call():
-            response = bare.get(f"{base_url}/livez", timeout=2)
-            response.raise_for_status()
+def _nothing() -> None:
+    pass
 
-        bare_result = _time_calls(bare_call, n, warmup)
-    client = ServiceClient("bench", base_url, board=StatusBoard())
 
-    def kit_call():
-        client.get("/livez").raise_for_status()
+def rest_hop(base_url: str, tracing: "Tracing", n: int = 1000) -> dict[str, dict[str, float]]:
+    """GET /livez in one thread: bare requests, the kit's client (fresh breaker and budget), and the kit's client
+    with the requests instrumentation a traced service installs; interleaved in blocks."""
+    bare = requests.Session()
+    kit = ServiceClient("bench", base_url, board=StatusBoard())
+    traced = ServiceClient("bench-traced", base_url, board=StatusBoard())
 
-    kit_result = _time_calls(kit_call, n, warmup)
-    client.session.close()
-    return {"bare": bare_result, "kit": kit_result}
+    def bare_call():
+        bare.get(f"{base_url}/livez", timeout=2).raise_for_status()
+
+    try:
+        return interleaved({
+            "bare": (bare_call, _nothing, _nothing),
+            "kit": (lambda: kit.get("/livez").raise_for_status(), _nothing, _nothing),
+            "kit_traced": (lambda: traced.get("/livez").raise_for_status(), tracing.instrument, tracing.uninstrument),
+        }, n)
+    finally:
+        for session in (bare, kit.session, traced.session):
+            session.close()
+        tracing.flush()
 
 
 class Tracing:
-    """Installs what a traced service installs for outbound HTTP: the requests instrumentation on a TracerProvider
-    with a batch span processor. Exports over OTLP/HTTP when an endpoint is given, else into memory."""
+    """What a traced service installs for outbound HTTP: the requests instrumentation on a TracerProvider with a
+    batch span processor. Exports over OTLP/HTTP when an endpoint is given, else into memory."""
 
     def __init__(self, otlp_endpoint: str | None) -> None:
         from opentelemetry.instrumentation.requests import RequestsInstrumentor
@@ -87,29 +103,21 @@ class Tracing:
 
             exporter = InMemorySpanExporter()
             self.exporter = "in memory (no OTLP endpoint)"
+        self._memory = None if otlp_endpoint else exporter
         self.provider = TracerProvider(resource=Resource.create({"service.name": "faultline-bench"}))
         self.provider.add_span_processor(BatchSpanProcessor(exporter))
         self._instrumentor = RequestsInstrumentor()
 
-    def __enter__(self) -> "Tracing":
+    def instrument(self) -> None:
         self._instrumentor.instrument(tracer_provider=self.provider)
-        return self
 
-    def __exit__(self, *exc) -> None:
+    def uninstrument(self) -> None:
         self._instrumentor.uninstrument()
+
+    def flush(self) -> None:
         self.provider.force_flush()
-
-
-def rest_hop_traced(base_url: str, tracing: Tracing, n: int = 1000, warmup: int = 100) -> dict[str, float]:
-    client = ServiceClient("bench-traced", base_url, board=StatusBoard())
-
-    def kit_call():
-        client.get("/livez").raise_for_status()
-
-    with tracing:
-        result = _time_calls(kit_call, n, warmup)
-    client.session.close()
-    return result
+        if self._memory is not None:
+            self._memory.clear()
 
 
 # --- Kafka --------------------------------------------------------------------------------------------------------
@@ -129,36 +137,45 @@ def new_topic(bootstrap: str, partitions: int = 6) -> str:
 
 
 def produce(bootstrap: str, topic: str, n: int = 1000, batch: int = 100) -> dict[str, dict[str, float]]:
-    """Messages/s one at a time (each ack awaited) and in batches of `batch`, kit then bare, same topic."""
+    """Messages/s through the kit and bare, one at a time (each ack awaited) and in batches of `batch`; kit and bare
+    take turns every 50 messages (one at a time) or every batch, on the same topic; both encode each envelope."""
     envelopes = [envelope(f"order-{i % 64}", i) for i in range(n)]
-    wire = [(e.key(), e.encode()) for e in envelopes]
-    results: dict[str, dict[str, float]] = {"kit": {}, "bare": {}}
-
     publisher = EventPublisher(bootstrap, client_id="bench-kit")
-    publisher.publish(topic, envelopes[0])   # connect and warm up outside the clock
-    started = time.perf_counter()
-    for e in envelopes:
-        publisher.publish(topic, e)
-    results["kit"]["sync_per_s"] = n / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for i in range(0, n, batch):
-        publisher.publish_all([(topic, e, None) for e in envelopes[i:i + batch]])
-    results["kit"]["batch_per_s"] = n / (time.perf_counter() - started)
-    publisher.close()
-
     producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-bare", **PRODUCER_SETTINGS)
-    producer.send(topic, key=wire[0][0], value=wire[0][1]).get(timeout=10)
-    started = time.perf_counter()
-    for key, value in wire:
-        producer.send(topic, key=key, value=value).get(timeout=10)
-    results["bare"]["sync_per_s"] = n / (time.perf_counter() - started)
-    started = time.perf_counter()
-    for i in range(0, n, batch):
-        for future in [producer.send(topic, key=k, value=v) for k, v in wire[i:i + batch]]:
+    publisher.publish(topic, envelopes[0])   # connect and warm up outside the clock
+    producer.send(topic, key=envelopes[0].key(), value=envelopes[0].encode()).get(timeout=10)
+    spent = {("kit", "sync"): 0.0, ("bare", "sync"): 0.0, ("kit", "batch"): 0.0, ("bare", "batch"): 0.0}
+
+    def bare_sync(chunk):
+        for e in chunk:
+            producer.send(topic, key=e.key(), value=e.encode()).get(timeout=10)
+
+    def bare_batch(chunk):
+        for future in [producer.send(topic, key=e.key(), value=e.encode()) for e in chunk]:
             future.get(timeout=10)
-    results["bare"]["batch_per_s"] = n / (time.perf_counter() - started)
+
+    def kit_sync(chunk):
+        for e in chunk:
+            publisher.publish(topic, e)
+
+    def kit_batch(chunk):
+        publisher.publish_all([(topic, e, None) for e in chunk])
+
+    runs = {("kit", "sync"): kit_sync, ("bare", "sync"): bare_sync, ("kit", "batch"): kit_batch,
+            ("bare", "batch"): bare_batch}
+    for i in range(0, n, 50):
+        for key in (("kit", "sync"), ("bare", "sync")):
+            started = time.perf_counter()
+            runs[key](envelopes[i:i + 50])
+            spent[key] += time.perf_counter() - started
+    for i in range(0, n, batch):
+        for key in (("kit", "batch"), ("bare", "batch")):
+            started = time.perf_counter()
+            runs[key](envelopes[i:i + batch])
+            spent[key] += time.perf_counter() - started
+    publisher.close()
     producer.close()
-    return results
+    return {who: {f"{mode}_per_s": n / spent[(who, mode)] for mode in ("sync", "batch")} for who in ("kit", "bare")}
 
 
 def fill(bootstrap: str, topic: str, n: int) -> None:

@@ -63,7 +63,9 @@ def test_the_journeys_check_out_follow_orders_and_count_bad_input_as_success(sho
     assert bad and all(int(row["Failure Count"]) == 0 for row in bad)
 
     events = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text().splitlines()]
-    assert {e["type"] for e in events} >= {"GET", "PUT", "POST", "SAGA"}
+    assert {e["type"] for e in events if e["kind"] == "request"} >= {"GET", "PUT", "POST", "SAGA"}
+    flows = [e for e in events if e["kind"] == "flow"]
+    assert len(flows) == checkouts and all(e["ok"] and e["order_id"] for e in flows)
     assert all(e["ok"] for e in events)
 
 
