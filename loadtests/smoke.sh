@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make load-smoke: a stack of its own (state in .run/load-smoke, ports 500 above the defaults, so it never meets
-# `make up`, the test suite's stack or anyone's +200/+300 stack), 20 shoppers for 20 s, then `faultline verify`.
+# make load-smoke: a stack of its own (state in .run/load-smoke, every port 500 above its default, so it never
+# meets `make up`, the test suite's stack (+100) or others beside them; LOAD_SMOKE_PORT_OFFSET changes it),
+# 20 shoppers for 20 s, then `faultline verify`.
 # Fails when any request fails, when fewer than 100 checkouts complete, or when an invariant does not hold.
 # Always stops the stack it started. LOAD_SMOKE_KEEP=1 leaves it running for a look.
 set -euo pipefail
@@ -14,10 +15,15 @@ MIN_CHECKOUTS="${LOAD_SMOKE_MIN_CHECKOUTS:-100}"
 OUT="${LOAD_SMOKE_REPORTS:-$ROOT/reports/load-smoke/$(date -u +%Y%m%dT%H%M%SZ)}"
 
 export FAULTLINE_HOME="${LOAD_SMOKE_HOME:-$ROOT/.run/load-smoke}"
-export FAULTLINE_ORDER_PORT=8581 FAULTLINE_CART_PORT=8582 FAULTLINE_INVENTORY_PORT=8583 FAULTLINE_EMAIL_PORT=8584
-export FAULTLINE_KAFKA_PORT=19592 FAULTLINE_KAFKA_CONTROLLER_PORT=19593 FAULTLINE_REDIS_PORT=16879
-export FAULTLINE_SMTP_PORT=1525 FAULTLINE_MAILPIT_PORT=8525 FAULTLINE_HAPROXY_STATS_PORT=8904
-export FAULTLINE_TOXIPROXY_PORT=8974 FAULTLINE_JAEGER_PORT=17186 FAULTLINE_OTLP_PORT=4818
+# Every port the stack opens (faultline_ops.settings.port_defaults), shifted by the same offset.
+OFFSET="${LOAD_SMOKE_PORT_OFFSET:-500}"
+eval "$("$BIN/python" - "$OFFSET" <<'PY'
+import sys
+from faultline_ops.settings import port_defaults
+for name, (_, default) in port_defaults().items():
+    print(f"export {name}={default + int(sys.argv[1])}")
+PY
+)"
 export FAULTLINE_ADMIN_TOKEN="${FAULTLINE_ADMIN_TOKEN:-local-admin-token}"
 
 say() { printf 'load-smoke: %s\n' "$*"; }

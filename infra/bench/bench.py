@@ -45,13 +45,6 @@ BIN = Path(sys.executable).parent
 DOC = REPO / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 OFFSET = 600
-STACK_PORTS = {
-    "FAULTLINE_ORDER_PORT": 8081, "FAULTLINE_CART_PORT": 8082, "FAULTLINE_INVENTORY_PORT": 8083,
-    "FAULTLINE_EMAIL_PORT": 8084, "FAULTLINE_KAFKA_PORT": 19092, "FAULTLINE_KAFKA_CONTROLLER_PORT": 19093,
-    "FAULTLINE_REDIS_PORT": 16379, "FAULTLINE_SMTP_PORT": 1025, "FAULTLINE_MAILPIT_PORT": 8025,
-    "FAULTLINE_HAPROXY_STATS_PORT": 8404, "FAULTLINE_TOXIPROXY_PORT": 8474, "FAULTLINE_JAEGER_PORT": 16686,
-    "FAULTLINE_OTLP_PORT": 4318,
-}
 BARE_PORT = 8099 + OFFSET
 
 
@@ -61,20 +54,20 @@ def say(message: str) -> None:
 
 def bench_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("FAULTLINE_")}
-    env.update({name: str(port + OFFSET) for name, port in STACK_PORTS.items()})
+    env.update({name: str(default + OFFSET) for name, (_, default) in stack_settings.port_defaults().items()})
     env["FAULTLINE_HOME"] = str(REPO / ".run" / "bench")
     env["FAULTLINE_ADMIN_TOKEN"] = "local-admin-token"
     return env
 
 
 def ports_in_use(settings: stack_settings.Settings) -> list[int]:
-    wanted = [settings.kafka_port, settings.kafka_controller_port, settings.redis_port, settings.smtp_port,
-              settings.mailpit_port, settings.haproxy_stats_port, settings.toxiproxy_port, BARE_PORT]
+    """Every port the bench stack would open (Jaeger and OTLP also open the port below theirs) that answers now."""
+    wanted = [getattr(settings, field) for field, _ in stack_settings.port_defaults().values()]
+    wanted += [settings.jaeger_port - 1, settings.otlp_port - 1, BARE_PORT]
     for service in stack_settings.SERVICES:
-        wanted += [settings.front_port(service)] + [settings.replica_port(service, i)
-                                                    for i in range(1, settings.replicas + 1)]
+        wanted += [settings.replica_port(service, i) for i in range(1, settings.replicas + 1)]
     busy = []
-    for port in wanted:
+    for port in sorted(set(wanted)):
         with socket.socket() as probe:
             if probe.connect_ex((settings.host, port)) == 0:
                 busy.append(port)
