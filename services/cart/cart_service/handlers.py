@@ -21,6 +21,8 @@ class CartRepository(Protocol):
 class Catalog(Protocol):
     def quote(self, sku: str) -> Quote | None: ...
 
+    def quotes(self, skus: list[str]) -> dict[str, Quote | None]: ...
+
 
 class Orders(Protocol):
     def place(self, idempotency_key: str, cart_id: str, email: str, lines: tuple[PricedLine, ...]) -> str: ...
@@ -38,7 +40,7 @@ def set_item(cart_id: str, sku: str, quantity: int, carts: CartRepository, catal
 def view_cart(cart_id: str, carts: CartRepository, catalog: Catalog) -> tuple[Cart, tuple[PricedLine, ...]]:
     """The cart with current prices (cached ones marked stale while inventory is unreachable)."""
     cart = carts.get(cart_id)
-    return cart, price_lines(cart, {sku: catalog.quote(sku) for sku in cart.items})
+    return cart, price_lines(cart, catalog.quotes(sorted(cart.items)))
 
 
 def checkout(cart_id: str, email: str, idempotency_key: str, carts: CartRepository, catalog: Catalog,
@@ -48,7 +50,7 @@ def checkout(cart_id: str, email: str, idempotency_key: str, carts: CartReposito
     if done is not None:
         return done
     cart = carts.get(cart_id)
-    lines = checkout_lines(cart, {sku: catalog.quote(sku) for sku in cart.items})
+    lines = checkout_lines(cart, catalog.quotes(sorted(cart.items)))
     order_id = orders.place(idempotency_key, cart_id, email, lines)
     result = CheckoutResult(cart_id, order_id, sum(l.subtotal_cents for l in lines), any(l.stale for l in lines))
     carts.complete_checkout(idempotency_key, result)

@@ -41,6 +41,9 @@ class FakeCatalog:
         price = self.prices.get(sku)
         return None if price is None else Quote(price)
 
+    def quotes(self, skus):
+        return {sku: self.quote(sku) for sku in skus}
+
 
 class FakeOrders:
     def __init__(self, down=False):

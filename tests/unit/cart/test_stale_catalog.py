@@ -20,13 +20,13 @@ class FakeClient:
         self.down = False
         self.products = {"A": 1299}
 
-    def get(self, path):
+    def get(self, path, params=None):
         if self.down:
             raise DownstreamUnavailable("inventory", "circuit breaker open", breaker_open=True)
-        sku = path.rsplit("/", 1)[-1]
-        if sku not in self.products:
-            return Response(404)
-        return Response(200, {"price_cents": self.products[sku]})
+        assert path == "/products"
+        self.calls = getattr(self, "calls", 0) + 1
+        return Response(200, {"products": [{"sku": sku, "price_cents": self.products[sku]}
+                                           for sku in params["sku"] if sku in self.products]})
 
 
 class MemoryCache:
@@ -63,3 +63,10 @@ def test_a_sku_never_seen_cannot_be_priced_while_inventory_is_down():
 
 def test_an_unknown_sku_is_unknown_not_stale():
     assert InventoryCatalog(FakeClient(), MemoryCache()).quote("NOPE") is None
+
+
+def test_a_whole_cart_is_priced_in_one_request():
+    client = FakeClient()
+    client.products = {"A": 100, "B": 200}
+    quotes = InventoryCatalog(client, MemoryCache()).quotes(["A", "B", "C"])
+    assert quotes == {"A": Quote(100), "B": Quote(200), "C": None} and client.calls == 1

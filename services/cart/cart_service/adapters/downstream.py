@@ -39,20 +39,31 @@ class InventoryCatalog:
 
     def quote(self, sku: str) -> Quote | None:
         """The SKU's price, None when the catalog does not know it."""
+        return self.quotes([sku])[sku]
+
+    def quotes(self, skus: list[str]) -> dict[str, Quote | None]:
+        """Prices for every SKU in one request; None for SKUs the catalog does not know."""
+        if not skus:
+            return {}
         try:
-            response = self.client.get(f"/products/{sku}")
+            response = self.client.get("/products", params={"sku": skus})
         except DownstreamUnavailable:
+            return self._cached(skus)
+        if response.status_code != 200:
+            raise DownstreamUnavailable("inventory", f"HTTP {response.status_code} pricing {len(skus)} SKUs")
+        prices = {p["sku"]: int(p["price_cents"]) for p in response.json()["products"]}
+        for sku, price in prices.items():
+            self.cache.remember(sku, price)
+        return {sku: Quote(prices[sku]) if sku in prices else None for sku in skus}
+
+    def _cached(self, skus: list[str]) -> dict[str, Quote | None]:
+        quotes = {}
+        for sku in skus:
             cached = self.cache.recall(sku)
             if cached is None:
-                raise
-            return Quote(cached, stale=True)
-        if response.status_code == 404:
-            return None
-        if response.status_code != 200:
-            raise DownstreamUnavailable("inventory", f"HTTP {response.status_code} for {sku}")
-        price = int(response.json()["price_cents"])
-        self.cache.remember(sku, price)
-        return Quote(price)
+                raise DownstreamUnavailable("inventory", f"unreachable, and no cached price for {sku}")
+            quotes[sku] = Quote(cached, stale=True)
+        return quotes
 
 
 class OrderService:

@@ -65,8 +65,9 @@ class StockStore:
     def product(self, sku: str) -> Product | None:
         return _decode_product(sku, self.redis.hgetall(_product_key(sku)))
 
-    def products(self) -> list[Product]:
-        skus = self.redis.zrange(SKUS_KEY, 0, -1)
+    def products(self, skus: list[str] | None = None) -> list[Product]:
+        """The whole catalog, or just the named SKUs that exist."""
+        skus = self.redis.zrange(SKUS_KEY, 0, -1) if skus is None else skus
         with self.redis.pipeline(transaction=False) as pipe:
             for sku in skus:
                 pipe.hgetall(_product_key(sku))

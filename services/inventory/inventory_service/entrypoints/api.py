@@ -13,6 +13,7 @@ from ..adapters.stock_store import StockStore
 from ..domain import Product, Reservation
 
 SKU_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
+MAX_SKUS_PER_QUERY = 100
 
 
 class StockUpdate(BaseModel):
@@ -39,7 +40,12 @@ def inventory_blueprint(store: StockStore, admin_token: Callable[[], str]) -> Bl
 
     @api.get("/products")
     def list_products():
-        return jsonify(products=[product_json(p) for p in store.products()])
+        """The catalog; `?sku=A&sku=B` narrows it to those SKUs (unknown ones are simply absent)."""
+        skus = request.args.getlist("sku")
+        if len(skus) > MAX_SKUS_PER_QUERY:
+            raise Problem(400, "Too many SKUs", f"at most {MAX_SKUS_PER_QUERY} sku parameters",
+                          errors=[{"field": "sku", "message": f"at most {MAX_SKUS_PER_QUERY}"}])
+        return jsonify(products=[product_json(p) for p in store.products(skus or None)])
 
     @api.get("/products/<sku>")
     def get_product(sku: str):

@@ -9,7 +9,10 @@ from .api import StockUpdate
 def inventory_openapi() -> dict:
     ok = {"200": {"description": "OK"}}
     return oa.document("Faultline inventory", {
-        "/products": {"get": oa.operation("List the catalog with stock", ok)},
+        "/products": {"get": oa.operation("List the catalog with stock (or only the SKUs asked for)", ok,
+                                          parameters=[{**oa.query_param("sku"), "explode": True,
+                                                       "schema": {"type": "array", "items": {"type": "string"},
+                                                                  "maxItems": 100}}])},
         "/products/{sku}": {"get": oa.operation("One product", {**ok, "404": oa.problem("unknown SKU")},
                                                  parameters=[oa.path_param("sku")])},
         "/products/{sku}/stock": {"put": {
