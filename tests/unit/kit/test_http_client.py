@@ -116,3 +116,25 @@ def test_past_the_reset_timeout_only_one_trial_call_goes_through_at_a_time():
         release.set()
         trial.join(5)
     assert c.breaker_state() == "closed"
+
+
+def test_calls_through_one_breaker_run_side_by_side():
+    from faultline_kit.resilience import StatusBoard
+
+    inside, release = threading.Semaphore(0), threading.Event()
+    breaker = StatusBoard().breaker("slow")
+
+    def slow():
+        inside.release()
+        release.wait(5)
+        return "ok"
+
+    threads = [threading.Thread(target=breaker.call, args=(slow,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert all(inside.acquire(timeout=5) for _ in threads)  # all four are inside at once
+    finally:
+        release.set()
+        for thread in threads:
+            thread.join(5)
