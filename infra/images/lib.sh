@@ -22,8 +22,23 @@ die() { printf '%s: error: %s\n' "$(basename "$0" .sh)" "$*" >&2; exit 1; }
 
 image_name() { printf '%s/%s:%s' "$IMAGE_REPO" "$1" "$IMAGE_TAG"; }
 
+# Debian packages the image targets need: "<binary> <package>". Installed once, as root, when missing.
+IMAGE_TOOLS=("podman podman" "buildah buildah" "runc runc" "debootstrap debootstrap")
+
+install_image_tools() {
+  local missing=() line binary package
+  for line in "${IMAGE_TOOLS[@]}"; do
+    read -r binary package <<<"$line"
+    command -v "$binary" >/dev/null || missing+=("$package")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  [[ "$(id -u)" -eq 0 ]] || die "missing: ${missing[*]}; run as root (rootful podman is what works here) or apt-get install them"
+  say "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
 require_podman() {
-  command -v podman >/dev/null || die "podman is missing: apt-get install podman buildah runc (Debian), or use Docker with 'docker build' directly"
-  command -v runc >/dev/null || die "runc is missing: apt-get install runc"
+  install_image_tools
   [[ "$(id -u)" -eq 0 ]] || die "run as root: rootful podman is what works on this kind of machine"
 }
