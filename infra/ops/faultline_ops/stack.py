@@ -8,7 +8,6 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
 from faultline_ops import probes, supervisor

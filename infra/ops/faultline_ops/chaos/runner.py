@@ -188,7 +188,6 @@ class Runner:
             self._after(result)
 
     def _method(self, result: RunResult, active: list[ActiveFault]) -> None:
-        exp = self.experiment
         applied: list[tuple[Step, ActiveFault, float, float, float | None]] = []
         try:
             self._apply_steps(applied, active, result)
