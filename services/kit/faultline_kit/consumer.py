@@ -63,7 +63,10 @@ class ConsumerStats:
     lag: dict[str, int] = field(default_factory=dict)
 
     def describe(self) -> dict:
-        return {**self.__dict__, "total_lag": sum(self.lag.values())}
+        """A copy that is safe to read from another thread while the loop keeps counting."""
+        lag = dict(self.lag)
+        return {**self.__dict__, "lag": lag, "assigned": list(self.assigned), "total_lag": sum(lag.values())}
+
 
 RETRY_AT_HEADER = "faultline-retry-at-ms"
 HOPS_HEADER = "faultline-retry-hops"
