@@ -10,7 +10,7 @@ Outcome = OrderConfirmed | OrderRejected | OrderCancelled
 
 
 class Mailer(Protocol):
-    def send(self, mail: Mail) -> None: ...
+    def send(self, mail: Mail, on_accepted: Callable[[], None]) -> None: ...
 
 
 class SentMails(Protocol):
@@ -33,7 +33,6 @@ def notify_customer(event_id: str, event: Outcome, mailer: Mailer, sent: SentMai
     if sent.already_sent(event_id):
         return None
     mail = compose(event_id, event)
-    mailer.send(mail)
     record = SentMail(event_id, event.event_type, event.order_id, mail.to, mail.subject, now())
-    sent.record(record)
+    mailer.send(mail, on_accepted=lambda: sent.record(record))
     return record

@@ -8,8 +8,9 @@ class FakeMailer:
     def __init__(self):
         self.sent = []
 
-    def send(self, mail):
+    def send(self, mail, on_accepted):
         self.sent.append(mail)
+        on_accepted()
 
 
 class FakeSent:
@@ -48,7 +49,7 @@ def test_one_mail_per_event_however_often_it_is_delivered():
 
 def test_a_failed_send_records_nothing_so_a_redelivery_sends_again():
     class Failing(FakeMailer):
-        def send(self, mail):
+        def send(self, mail, on_accepted):
             raise OSError("smtp down")
 
     sent = FakeSent()
@@ -57,3 +58,21 @@ def test_a_failed_send_records_nothing_so_a_redelivery_sends_again():
     except OSError:
         pass
     assert not sent.already_sent("e-1")
+
+
+def test_the_mail_is_recorded_as_soon_as_the_server_accepts_it():
+    order = []
+
+    class Ordering(FakeMailer):
+        def send(self, mail, on_accepted):
+            order.append("accepted")
+            on_accepted()
+            order.append("quit")
+
+    class Recording(FakeSent):
+        def record(self, sent):
+            order.append("recorded")
+            return super().record(sent)
+
+    handlers.notify_customer("e-1", CONFIRMED, Ordering(), Recording(), lambda: NOW)
+    assert order == ["accepted", "recorded", "quit"]
