@@ -29,9 +29,6 @@ class BackgroundRuntime:
         self._threads: list[threading.Thread] = []
         self.draining = False
 
-    def add(self, task: BackgroundTask) -> None:
-        self.tasks.append(task)
-
     def add_stop_hook(self, hook: Callable[[], None]) -> None:
         self._on_stop.append(hook)
 

@@ -18,12 +18,11 @@ import os
 from dataclasses import dataclass, field
 from typing import Iterable, Mapping
 
-from opentelemetry import context as otel_context
 from opentelemetry import propagate, trace
 from opentelemetry.context import Context
 from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.metrics import Meter, NoOpMeterProvider
+from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
 from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
 from opentelemetry.sdk.resources import Resource
@@ -42,7 +41,7 @@ SAGA_BUCKETS = View(instrument_name="faultline.saga.duration", aggregation=Expli
 @dataclass
 class Telemetry:
     tracer_provider: trace.TracerProvider
-    meter_provider: MeterProvider | NoOpMeterProvider
+    meter_provider: MeterProvider
     registry: CollectorRegistry
     tracing: bool
     resource: Resource | None = None
@@ -63,9 +62,6 @@ class Telemetry:
             except Exception:  # noqa: BLE001 - shutting down must never fail a SIGTERM
                 log.exception("telemetry shutdown failed")
 
-    @classmethod
-    def disabled(cls) -> "Telemetry":
-        return cls(trace.NoOpTracerProvider(), NoOpMeterProvider(), CollectorRegistry(), tracing=False)
 
 
 def _exporter_configured(env: Mapping[str, str], signal: str) -> bool:
@@ -154,11 +150,3 @@ class TraceContextFilter(logging.Filter):
 def untraced():
     """Housekeeping (readiness pings, relay polling, lease renewal) makes no spans: they would bury the traces."""
     return suppress_instrumentation()
-
-
-def attach(ctx: Context):
-    return otel_context.attach(ctx)
-
-
-def detach(token) -> None:
-    otel_context.detach(token)

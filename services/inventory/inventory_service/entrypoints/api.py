@@ -12,7 +12,6 @@ from faultline_kit.problems import Problem, parse_body
 from ..adapters.stock_store import StockStore
 from ..domain import Product, Reservation
 
-SKU_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 MAX_SKUS_PER_QUERY = 100
 
 

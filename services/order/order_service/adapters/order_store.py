@@ -127,9 +127,6 @@ class OrderStore:
         raws = self.redis.mget([order_key(i) for i in ids]) if ids else []
         return [decode_order(raw) for raw in raws if raw], total
 
-    def outbox_backlog(self) -> int:
-        return int(self.redis.llen(OUTBOX_KEY))
-
 
 def _created_score(order: Order) -> float:
     return datetime.fromisoformat(order.created_at).timestamp()

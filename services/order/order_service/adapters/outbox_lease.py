@@ -99,4 +99,5 @@ class OutboxLease:
     def describe(self) -> dict:
         current = self.redis.get(LEASE_KEY)
         return {"holder": current.rsplit(":", 1)[0] if current else None, "this_instance_holds": bool(self.held()),
-                "token": self.token, "ttl_ms": self.ttl_ms}
+                "token": self.token, "ttl_ms": self.ttl_ms,
+                "changes": self.changes}
