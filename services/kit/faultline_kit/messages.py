@@ -78,3 +78,23 @@ class NewEvent:
     aggregate_id: str
     aggregate_version: int
     event_id: str | None = None
+
+
+class TypedEventHandler:
+    """A consumer's entrypoint: observe the sender's Lamport time, validate the payload against the event types the
+    subclass `consumes`, and pass the typed event (with its envelope's ids) to `handle`."""
+
+    consumes: ClassVar[EventRegistry]
+
+    def __init__(self, stamper: EnvelopeStamper) -> None:
+        self.stamper = stamper
+
+    def handles(self, event_type: str) -> bool:
+        return self.consumes.knows(event_type)
+
+    def __call__(self, envelope: Envelope) -> None:
+        self.stamper.observe(envelope)
+        self.handle(self.consumes.payload_of(envelope), envelope)
+
+    def handle(self, event: EventPayload, envelope: Envelope) -> None:
+        raise NotImplementedError

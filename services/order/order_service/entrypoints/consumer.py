@@ -7,13 +7,11 @@ from typing import Callable
 from opentelemetry.metrics import Meter
 
 from faultline_kit.envelope import Envelope, InvalidMessage
-from faultline_kit.messages import EnvelopeStamper, EventRegistry
+from faultline_kit.messages import EnvelopeStamper, EventRegistry, TypedEventHandler
 
 from .. import handlers
 from ..domain import Order
 from ..events import StockRejected, StockReserved
-
-CONSUMED = EventRegistry(StockReserved, StockRejected)
 
 
 class SagaTimer:
@@ -28,20 +26,17 @@ class SagaTimer:
         self._histogram.record(max(elapsed.total_seconds(), 0.0), {"outcome": order.status.value})
 
 
-class OrderEventHandler:
+class OrderEventHandler(TypedEventHandler):
+    consumes = EventRegistry(StockReserved, StockRejected)
+
     def __init__(self, repository: handlers.OrderRepository, stamper: EnvelopeStamper, now: Callable[[], str],
                  saga_timer: SagaTimer | None = None):
+        super().__init__(stamper)
         self.repository = repository
-        self.stamper = stamper
         self.now = now
         self.saga_timer = saga_timer
 
-    def handles(self, event_type: str) -> bool:
-        return CONSUMED.knows(event_type)
-
-    def __call__(self, envelope: Envelope) -> None:
-        self.stamper.observe(envelope)
-        event = CONSUMED.payload_of(envelope)
+    def handle(self, event: StockReserved | StockRejected, envelope: Envelope) -> None:
         try:
             moved = handlers.apply_stock_outcome(event, envelope.event_id, envelope.aggregate_version,
                                                  self.repository, self.now)
