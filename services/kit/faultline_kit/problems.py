@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import pybreaker
@@ -106,3 +107,20 @@ def int_query_arg(request: Request, name: str, default: int, low: int, high: int
         raise Problem(400, "Invalid query parameter", f"{name} must be an integer from {low} to {high}",
                       errors=[{"field": name, "message": f"integer {low}..{high}"}])
     return int(raw)
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    """`?offset=&limit=` of a listing: where to start and how many (1..1000, default 100)."""
+
+    offset: int
+    limit: int
+
+    @classmethod
+    def of(cls, request: Request) -> "PageRequest":
+        return cls(int_query_arg(request, "offset", 0, 0, 10**9), int_query_arg(request, "limit", 100, 1, 1000))
+
+    def body(self, name: str, items: list[Any], total: int) -> dict[str, Any]:
+        """The listing's JSON: the items, the total, and the offset of the next page (null on the last)."""
+        end = self.offset + len(items)
+        return {name: items, "total": total, "next_offset": end if end < total else None}

@@ -107,3 +107,10 @@ def test_every_service_app_builds_from_the_environment(env):
         app = factory()
         assert {"/livez", "/readyz", "/openapi.json", "/debug/resilience", "/admin/faults"} <= {
             rule.rule for rule in app.url_map.iter_rules()}
+
+
+def test_a_page_points_to_the_next_one_until_the_last():
+    from faultline_kit.problems import PageRequest
+
+    assert PageRequest(0, 2).body("orders", ["a", "b"], 5)["next_offset"] == 2
+    assert PageRequest(4, 2).body("orders", ["e"], 5) == {"orders": ["e"], "total": 5, "next_offset": None}

@@ -5,7 +5,7 @@ from dataclasses import asdict
 
 from flask import Blueprint, jsonify, request
 
-from faultline_kit.problems import int_query_arg
+from faultline_kit.problems import PageRequest
 
 from ..adapters.sent_store import SentStore
 
@@ -20,10 +20,8 @@ def email_blueprint(sent: SentStore) -> Blueprint:
         if order_id is not None:
             mails = sent.for_order(order_id)
             return jsonify(emails=[asdict(m) for m in mails], total=len(mails), next_offset=None)
-        offset = int_query_arg(request, "offset", 0, 0, 10**9)
-        limit = int_query_arg(request, "limit", 100, 1, 1000)
-        mails, total = sent.page(offset, limit)
-        next_offset = offset + len(mails) if offset + len(mails) < total else None
-        return jsonify(emails=[asdict(m) for m in mails], total=total, next_offset=next_offset)
+        page = PageRequest.of(request)
+        mails, total = sent.page(page.offset, page.limit)
+        return jsonify(page.body("emails", [asdict(m) for m in mails], total))
 
     return api

@@ -7,7 +7,7 @@ from typing import Callable
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from faultline_kit.problems import Problem, int_query_arg, parse_body
+from faultline_kit.problems import PageRequest, Problem, parse_body
 
 from .. import handlers
 from ..adapters.order_store import IdempotencyConflict, OrderStore
@@ -73,11 +73,9 @@ def order_blueprint(store: OrderStore, now: Callable[[], str]) -> Blueprint:
 
     @api.get("/orders")
     def list_orders():
-        offset = int_query_arg(request, "offset", 0, 0, 10**9)
-        limit = int_query_arg(request, "limit", 100, 1, 1000)
-        orders, total = store.page(offset, limit)
-        next_offset = offset + len(orders) if offset + len(orders) < total else None
-        return jsonify(orders=[order_json(o) for o in orders], total=total, next_offset=next_offset)
+        page = PageRequest.of(request)
+        orders, total = store.page(page.offset, page.limit)
+        return jsonify(page.body("orders", [order_json(o) for o in orders], total))
 
     @api.get("/orders/<order_id>")
     def get(order_id: str):
