@@ -129,14 +129,15 @@ def test_grafana_with_an_external_prometheus_reaches_only_its_port():
     assert not direction_allows(policies, "Egress", grafana, OUTSIDE, 9090, {}, "TCP")
 
 
-def test_nodeports_open_only_their_ui_ports_to_the_outside():
+def test_nodeports_open_only_their_api_and_ui_ports_to_the_outside():
     objects = render(None, "nodePorts.enabled=true", "locust.enabled=true", "prometheus.enabled=true",
                      "grafana.enabled=true")
     policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
     everyone = pods(objects)
     reachable = {(dst, port) for dst, target in everyone.items() for port in target["ports"]
                  if allowed(policies, OUTSIDE, target, port)}
-    assert reachable == {("cart", 8080), ("mailpit", 8025), ("jaeger", 16686), ("locust", 8089)}
+    assert reachable == {("order", 8080), ("cart", 8080), ("inventory", 8080), ("email", 8080),
+                         ("mailpit", 8025), ("jaeger", 16686), ("locust", 8089)}
 
 
 @pytest.mark.parametrize("case", ["default", "observability"])
