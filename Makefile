@@ -40,7 +40,7 @@ test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e (PYT
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
 TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin
 
-.PHONY: deploy-check images images-smoke kind-up deploy kind-down
+.PHONY: deploy-check images images-smoke infra-images infra-images-smoke kind-up deploy kind-down
 
 deploy-check: bootstrap ## chart lint+template, schemas (k8s 1.31/1.34), policies, skaffold, drift; no cluster
 	$(PY) -m pytest $(PYTEST_ARGS) tests/deploy
@@ -50,6 +50,12 @@ images: ## build faultline/{order,cart,inventory,email} with podman (root; see i
 
 images-smoke: bootstrap images ## run the 4 images on the local stack's Kafka/Redis/Mailpit, kill one, verify
 	@bash infra/images/smoke.sh
+
+infra-images: ## build the chart's Kafka, Redis, Zipkin, Mailpit, Collector and pause images with podman (root; infra/images)
+	@bash infra/images/infra.sh
+
+infra-images-smoke: bootstrap infra-images ## run each infra image as the chart does (Kafka 1 and 3 nodes, Redis, ...) and check it works
+	@bash infra/images/infra_smoke.sh
 
 kind-up: ## kind create cluster (1 control plane + 2 workers, NodePorts on localhost); needs Docker
 	PATH="$(TOOLS_BIN):$$PATH" kind create cluster --config k8s/kind-cluster.yaml

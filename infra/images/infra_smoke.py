@@ -1,0 +1,466 @@
+"""`make infra-images-smoke`: run each infrastructure image the way the chart runs it, and check it really works.
+
+For every image the chart names (INFRA_IMAGES in lib.sh), the container is started with podman exactly as the
+chart's rendered manifest describes it (`helm template` of charts/faultline with the default values): its env
+(fieldRefs resolved as the kubelet would: pod name, namespace, the pod-index label; `$(VAR)` expanded), args,
+user (runAsUser/runAsGroup), read-only root, dropped capabilities and volume mounts (a named volume owned by
+the fsGroup, as a PVC is; an emptyDir as tmpfs; a ConfigMap as a read-only directory). Pods reach each other by
+their Kubernetes DNS names (--add-host) on a podman network of their own, with no port published on the host.
+
+Checks, each printed with its time:
+- pause: runs as 65535 as PID 1, exits 0 on SIGTERM;
+- redis: the readiness probe (`redis-cli ping`), a key written, the container replaced, the key still there (/data);
+- kafka, 1 node and 3 nodes (`--set kafka.replicas=3`): the StatefulSet's env formats and starts every node; a
+  topic created with the image's kafka-topics.sh, records produced and consumed with its console tools (acks=all),
+  the quorum's voters listed; 1 node: the records survive replacing the container (the data volume);
+- zipkin: /health UP, a span POSTed to /api/v2/spans found by /api/v2/trace/<id>, the Lens UI served at /zipkin/;
+- mailpit: /readyz and /livez, a mail sent over SMTP on 1025 listed by /api/v1/messages;
+- otel-collector: the chart's ConfigMap as /conf/config.yaml with the chart's args, health on 13133; then the same
+  Collector exporting to the zipkin container: an OTLP/HTTP span posted on 4318 appears in Zipkin.
+Every container, volume and the network are removed afterwards, whatever happened. Exit status 0 when all pass.
+Usage: infra_smoke.py [check...] (pause redis kafka kafka3 zipkin mailpit otel-collector). Run by infra_smoke.sh.
+"""
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import re
+import smtplib
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import uuid
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Callable
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+CHART = ROOT / "charts" / "faultline"
+RELEASE = "faultline"
+NAMESPACE = "faultline"
+NETWORK = "faultline-infra-smoke"
+SUBNET_PREFIX = "10.89.231"
+PREFIX = "infra-smoke-"
+
+
+class CheckFailed(Exception):
+    """A check's condition did not hold before its deadline."""
+
+
+def run(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(args, capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def podman(*args: str, check: bool = True, timeout: float = 300) -> subprocess.CompletedProcess:
+    return run("podman", *args, check=check, timeout=timeout)
+
+
+def wait_until(what: str, condition: Callable[[], bool], timeout: float) -> None:
+    """Poll condition until it holds; raise CheckFailed naming `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return
+        except (OSError, subprocess.SubprocessError, urllib.error.URLError, ValueError):
+            pass
+        time.sleep(1)
+    raise CheckFailed(f"{what}: not within {timeout:.0f} s")
+
+
+def http(url: str, data: bytes | None = None, content_type: str = "application/json") -> tuple[int, bytes]:
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": content_type} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+# --- the chart, as the kubelet would see it ------------------------------------------------------------------
+
+def render(*sets: str) -> list[dict]:
+    helm = os.environ.get("HELM", str(Path(os.environ.get("FAULTLINE_CACHE", Path.home() / ".cache/faultline"))
+                                      / "bin" / "helm"))
+    args = [helm, "template", RELEASE, str(CHART), "--namespace", NAMESPACE, "--kube-version", "1.34.0"]
+    for value in sets:
+        args += ["--set", value]
+    return [doc for doc in yaml.safe_load_all(run(*args).stdout) if doc]
+
+
+def workload(docs: list[dict], component: str) -> dict:
+    for doc in docs:
+        if doc["kind"] in ("StatefulSet", "Deployment") and \
+                doc["metadata"]["labels"].get("app.kubernetes.io/component") == component:
+            return doc
+    raise CheckFailed(f"the chart renders no workload for {component}")
+
+
+def config_map(docs: list[dict], name: str) -> dict:
+    for doc in docs:
+        if doc["kind"] == "ConfigMap" and doc["metadata"]["name"] == name:
+            return doc
+    raise CheckFailed(f"the chart renders no ConfigMap {name}")
+
+
+def expand(value: str, env: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion: defined variables are replaced, others left as written."""
+    return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m.group(1), m.group(0)), value)
+
+
+def container_env(container: dict, pod_name: str, ordinal: int) -> dict[str, str]:
+    fields = {"metadata.name": pod_name, "metadata.namespace": NAMESPACE,
+              "metadata.labels['apps.kubernetes.io/pod-index']": str(ordinal)}
+    env: dict[str, str] = {}
+    for item in container.get("env", []):
+        if "value" in item:
+            env[item["name"]] = expand(str(item["value"]), env)
+        elif "fieldRef" in item.get("valueFrom", {}):
+            env[item["name"]] = fields[item["valueFrom"]["fieldRef"]["fieldPath"]]
+        else:
+            raise CheckFailed(f"env {item['name']}: only values and fieldRefs are simulated")
+    return env
+
+
+class Pod:
+    """One pod of a rendered workload, run as a podman container."""
+
+    def __init__(self, docs: list[dict], component: str, ordinal: int = 0, hosts: dict[str, str] | None = None,
+                 config_dirs: dict[str, Path] | None = None):
+        self.workload = workload(docs, component)
+        spec = self.workload["spec"]["template"]["spec"]
+        self.container = spec["containers"][0]
+        self.security = spec.get("securityContext", {})
+        self.volumes = {volume["name"]: volume for volume in spec.get("volumes", [])}
+        self.claims = {claim["metadata"]["name"] for claim in self.workload["spec"].get("volumeClaimTemplates", [])}
+        self.name = f"{self.workload['metadata']['name']}-{ordinal}"
+        self.ordinal = ordinal
+        self.ip = f"{SUBNET_PREFIX}.{next(ADDRESSES)}"
+        self.hosts = hosts or {}
+        self.config_dirs = config_dirs or {}
+
+    @property
+    def image(self) -> str:
+        image = self.container["image"]
+        return image if image.count("/") >= 2 else f"docker.io/{image if '/' in image else 'library/' + image}"
+
+    def volume_name(self, claim: str) -> str:
+        return f"{PREFIX}{claim}-{self.name}"
+
+    def start(self) -> "Pod":
+        uid = self.security.get("runAsUser")
+        gid = self.security.get("runAsGroup", uid)
+        context = self.container.get("securityContext", {})
+        args = ["run", "-d", "--name", PREFIX + self.name, "--hostname", self.name,
+                "--network", NETWORK, "--ip", self.ip, "--security-opt", "no-new-privileges",
+                "--cap-drop", "ALL"]
+        if uid is not None:
+            args += ["--user", f"{uid}:{gid}"]
+        if context.get("readOnlyRootFilesystem"):
+            args.append("--read-only")
+        for host, ip in self.hosts.items():
+            args += ["--add-host", f"{host}:{ip}"]
+        for key, value in container_env(self.container, self.name, self.ordinal).items():
+            args += ["-e", f"{key}={value}"]
+        for mount in self.container.get("volumeMounts", []):
+            if mount["name"] in self.claims:
+                volume = self.volume_name(mount["name"])
+                if podman("volume", "exists", volume, check=False).returncode != 0:
+                    podman("volume", "create", volume)
+                    # A PVC mounted with fsGroup: owned by (and writable for) the pod's group.
+                    group = self.security.get("fsGroup", gid or 0)
+                    podman("run", "--rm", "--user", "0", "--entrypoint", "chown", "-v", f"{volume}:/volume",
+                           self.image, f"{uid or 0}:{group}", "/volume")
+                args += ["-v", f"{volume}:{mount['mountPath']}"]
+            elif "emptyDir" in self.volumes[mount["name"]]:
+                args += ["--mount", f"type=tmpfs,destination={mount['mountPath']},tmpfs-mode=1777"]
+            elif "configMap" in self.volumes[mount["name"]]:
+                args += ["-v", f"{self.config_dirs[mount['name']]}:{mount['mountPath']}:ro,Z"]
+        args.append(self.image)
+        args += [expand(arg, {}) for arg in self.container.get("args", [])]
+        podman(*args)
+        STARTED.append(self)
+        return self
+
+    def remove(self) -> None:
+        podman("rm", "-f", "-t", "5", PREFIX + self.name, check=False)
+
+    def exec(self, *command: str, stdin: str | None = None, timeout: float = 120) -> str:
+        result = subprocess.run(["podman", "exec", "-i", PREFIX + self.name, *command], input=stdin,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise subprocess.SubprocessError(f"{' '.join(command)}: {result.stderr.strip()[-400:]}")
+        return result.stdout
+
+    def logs(self) -> str:
+        result = podman("logs", PREFIX + self.name, check=False)
+        return result.stdout + result.stderr
+
+    def running(self) -> bool:
+        return podman("inspect", "--format", "{{.State.Running}}", PREFIX + self.name,
+                      check=False).stdout.strip() == "true"
+
+
+STARTED: list[Pod] = []
+# Addresses of the pods on the smoke network (.50 is Zipkin's, .100-.102 the Kafka nodes').
+ADDRESSES = itertools.cycle(range(10, 50))
+
+
+# --- checks --------------------------------------------------------------------------------------------------
+
+def check_pause(_: list[dict]) -> str:
+    image = "registry.k8s.io/pause:3.10"
+    name = PREFIX + "pause"
+    podman("run", "-d", "--name", name, "--network", NETWORK, image)
+    try:
+        top = podman("top", name, "user", "pid", "args").stdout.split("\n")[1].split()
+        if top[:3] != ["65535", "1", "/pause"]:
+            raise CheckFailed(f"pause runs as {top}")
+        podman("stop", "-t", "10", name)
+        code = podman("inspect", "--format", "{{.State.ExitCode}}", name).stdout.strip()
+        if code != "0":
+            raise CheckFailed(f"pause exited {code} on SIGTERM")
+        return "PID 1 as 65535, exit 0 on SIGTERM"
+    finally:
+        podman("rm", "-f", name, check=False)
+
+
+def check_redis(docs: list[dict]) -> str:
+    pod = Pod(docs, "redis").start()
+    probe = pod.container["readinessProbe"]["exec"]["command"]
+    wait_until("redis readiness probe", lambda: pod.exec(*probe).strip() == "PONG", 60)
+    if pod.exec("redis-cli", "config", "get", "protected-mode").split() != ["protected-mode", "no"]:
+        raise CheckFailed("protected mode is on")
+    http_ok = pod.exec("redis-cli", "-h", pod.ip, "ping").strip()
+    if http_ok != "PONG":
+        raise CheckFailed(f"PING over the pod address answered {http_ok!r}")
+    value = uuid.uuid4().hex
+    pod.exec("redis-cli", "set", "infra-smoke", value)
+    # Replaced as the kubelet replaces a pod: SIGTERM (on which Redis fsyncs its append-only file), then a new one.
+    pod.remove()
+    STARTED.remove(pod)
+    pod = Pod(docs, "redis").start()
+    wait_until("redis ready again", lambda: pod.exec(*probe).strip() == "PONG", 60)
+    kept = pod.exec("redis-cli", "get", "infra-smoke").strip()
+    if kept != value:
+        raise CheckFailed(f"after the restart the key holds {kept!r}")
+    user = podman("top", PREFIX + pod.name, "user").stdout.split("\n")[1].strip()
+    return f"PONG, protected-mode no, runs as {user}, a key survived replacing the container (AOF in /data)"
+
+
+def kafka_pods(docs: list[dict], replicas: int) -> list[Pod]:
+    pods = []
+    hosts: dict[str, str] = {}
+    for ordinal in range(replicas):
+        pod = Pod(docs, "kafka", ordinal)
+        pod.ip = f"{SUBNET_PREFIX}.{100 + ordinal}"
+        headless = f"{pod.workload['spec']['serviceName']}.{NAMESPACE}.svc.cluster.local"
+        hosts[f"{pod.name}.{headless}"] = pod.ip
+        pods.append(pod)
+    for pod in pods:
+        pod.hosts = hosts
+    return pods
+
+
+def kafka_started(pod: Pod) -> bool:
+    if not pod.running():
+        raise CheckFailed(f"{pod.name} exited:\n{pod.logs()[-3000:]}")
+    return "Kafka Server started" in pod.logs()
+
+
+def produce_consume(pod: Pod, topic: str, replicas: int, records: list[str]) -> None:
+    bootstrap = "localhost:9092"
+    pod.exec("/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", bootstrap, "--create", "--if-not-exists",
+             "--topic", topic, "--partitions", "3", "--replication-factor", str(min(replicas, 3)))
+    pod.exec("/opt/kafka/bin/kafka-console-producer.sh", "--bootstrap-server", bootstrap, "--topic", topic,
+             "--producer-property", "acks=all", stdin="\n".join(records) + "\n")
+    consume(pod, topic, records)
+
+
+def consume(pod: Pod, topic: str, records: list[str]) -> None:
+    out = pod.exec("/opt/kafka/bin/kafka-console-consumer.sh", "--bootstrap-server", "localhost:9092",
+                   "--topic", topic, "--from-beginning", "--max-messages", str(len(records)),
+                   "--timeout-ms", "60000", timeout=120)
+    if sorted(out.split()) != sorted(records):
+        raise CheckFailed(f"consumed {out.split()} instead of {records}")
+
+
+def check_kafka_nodes(replicas: int) -> str:
+    docs = render(f"kafka.replicas={replicas}")
+    pods = kafka_pods(docs, replicas)
+    start = time.monotonic()
+    for pod in pods:
+        pod.start()
+    wait_until(f"{replicas} Kafka node(s) started", lambda: all(kafka_started(pod) for pod in pods), 420)
+    started = time.monotonic() - start
+    records = [f"record-{i}-{uuid.uuid4().hex[:8]}" for i in range(5)]
+    produce_consume(pods[0], "infra-smoke", replicas, records)
+    voters = pods[-1].exec("/opt/kafka/bin/kafka-metadata-quorum.sh", "--bootstrap-server", "localhost:9092",
+                           "describe", "--status")
+    found = re.search(r"CurrentVoters:\s*(\[.*\])", voters)
+    count = len(json.loads(found.group(1))) if found else 0
+    if count != replicas:
+        raise CheckFailed(f"the quorum has {count} voters:\n{voters}")
+    detail = f"{replicas} node(s) started in {started:.0f} s, {count} voter(s), produce+consume (acks=all) ok"
+    if replicas == 1:
+        pods[0].remove()
+        STARTED.remove(pods[0])
+        pod = kafka_pods(docs, 1)[0].start()
+        wait_until("Kafka restarted on its volume", lambda: kafka_started(pod), 420)
+        if "already formatted" not in pod.logs():
+            raise CheckFailed("the restarted node did not find its formatted storage")
+        consume(pod, "infra-smoke", records)
+        detail += "; the records survived replacing the container (/var/lib/kafka/data)"
+    return detail
+
+
+def check_kafka(_: list[dict]) -> str:
+    return check_kafka_nodes(1)
+
+
+def check_kafka3(_: list[dict]) -> str:
+    return check_kafka_nodes(3)
+
+
+def zipkin_container(hosts_name: str = "zipkin") -> tuple[str, str]:
+    """Start the zipkin image with the official image's defaults (STORAGE_TYPE=mem), uid 1000; return (name, ip)."""
+    name = PREFIX + hosts_name
+    ip = f"{SUBNET_PREFIX}.50"
+    podman("run", "-d", "--name", name, "--network", NETWORK, "--ip", ip, "--user", "1000:1000",
+           "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-e", "STORAGE_TYPE=mem",
+           "docker.io/openzipkin/zipkin:3.5.1")
+    base = f"http://{ip}:9411"
+    wait_until("zipkin /health UP", lambda: b'"UP"' in http(f"{base}/health")[1], 240)
+    return name, ip
+
+
+def check_zipkin(_: list[dict]) -> str:
+    name, ip = zipkin_container()
+    try:
+        base = f"http://{ip}:9411"
+        trace_id = uuid.uuid4().hex
+        span = [{"traceId": trace_id, "id": trace_id[:16], "name": "infra-smoke", "timestamp": int(time.time() * 1e6),
+                 "duration": 1000, "localEndpoint": {"serviceName": "infra-smoke"}}]
+        status, body = http(f"{base}/api/v2/spans", json.dumps(span).encode())
+        if status != 202:
+            raise CheckFailed(f"POST /api/v2/spans answered {status}: {body[:200]!r}")
+        wait_until("the span in /api/v2/trace", lambda: http(f"{base}/api/v2/trace/{trace_id}")[0] == 200, 30)
+        status, page = http(f"{base}/zipkin/")
+        if status != 200 or b"<script" not in page:
+            raise CheckFailed(f"the Lens UI answered {status}")
+        healthy = podman("healthcheck", "run", name, check=False).returncode == 0
+        if not healthy:
+            raise CheckFailed("the image's HEALTHCHECK (docker-healthcheck) failed")
+        return "/health UP, span stored and found by trace id, Lens UI at /zipkin/, HEALTHCHECK healthy"
+    finally:
+        podman("rm", "-f", name, check=False)
+
+
+def check_mailpit(docs: list[dict]) -> str:
+    pod = Pod(docs, "mailpit").start()
+    base = f"http://{pod.ip}:8025"
+    wait_until("mailpit /readyz", lambda: http(f"{base}/readyz")[0] == 200, 60)
+    if http(f"{base}/livez")[0] != 200:
+        raise CheckFailed("/livez is not 200")
+    subject = f"infra-smoke {uuid.uuid4().hex[:8]}"
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "smoke@faultline.local", "you@faultline.local", subject
+    message.set_content("hello from the infra smoke test")
+    with smtplib.SMTP(pod.ip, 1025, timeout=10) as smtp:
+        smtp.send_message(message)
+    wait_until("the mail in /api/v1/messages",
+               lambda: subject in json.dumps(json.loads(http(f"{base}/api/v1/messages")[1])), 30)
+    return "/readyz and /livez 200, a mail over SMTP :1025 listed by the API (MP_DATABASE on the /tmp emptyDir)"
+
+
+def check_otel_collector(docs: list[dict]) -> str:
+    name = f"{RELEASE}-otel-collector"
+    config = config_map(docs, name)["data"]["config.yaml"]
+    work = Path(os.environ.get("FAULTLINE_CACHE", Path.home() / ".cache/faultline")) / "images" / "smoke"
+    chart_dir = work / "collector-chart"
+    chart_dir.mkdir(parents=True, exist_ok=True)
+    (chart_dir / "config.yaml").write_text(config)
+    pod = Pod(docs, "otel-collector", config_dirs={"config": chart_dir}).start()
+    wait_until("the collector's health_check (chart config)", lambda: http(f"http://{pod.ip}:13133/")[0] == 200, 60)
+    pod.remove()
+    STARTED.remove(pod)
+    # The same image and args, exporting traces to the zipkin container with the zipkin exporter.
+    zipkin_name, zipkin_ip = zipkin_container()
+    try:
+        parsed = yaml.safe_load(config)
+        parsed["exporters"]["zipkin"] = {"endpoint": f"http://{zipkin_ip}:9411/api/v2/spans"}
+        parsed["service"]["pipelines"]["traces"]["exporters"] = ["zipkin"]
+        zipkin_dir = work / "collector-zipkin"
+        zipkin_dir.mkdir(parents=True, exist_ok=True)
+        (zipkin_dir / "config.yaml").write_text(yaml.safe_dump(parsed))
+        pod = Pod(docs, "otel-collector", config_dirs={"config": zipkin_dir}).start()
+        wait_until("the collector's health_check (zipkin exporter)",
+                   lambda: http(f"http://{pod.ip}:13133/")[0] == 200, 60)
+        trace_id = uuid.uuid4().hex
+        otlp = {"resourceSpans": [{"resource": {"attributes": [
+            {"key": "service.name", "value": {"stringValue": "infra-smoke"}}]},
+            "scopeSpans": [{"spans": [{"traceId": trace_id, "spanId": trace_id[:16], "name": "otlp-to-zipkin",
+                                       "kind": 2, "startTimeUnixNano": str(time.time_ns() - 1_000_000),
+                                       "endTimeUnixNano": str(time.time_ns())}]}]}]}
+        status, body = http(f"http://{pod.ip}:4318/v1/traces", json.dumps(otlp).encode())
+        if status != 200:
+            raise CheckFailed(f"OTLP/HTTP answered {status}: {body[:200]!r}")
+        wait_until("the OTLP span in Zipkin",
+                   lambda: http(f"http://{zipkin_ip}:9411/api/v2/trace/{trace_id}")[0] == 200, 60)
+        return "chart config: health 200; with the zipkin exporter: an OTLP/HTTP span reached Zipkin"
+    finally:
+        podman("rm", "-f", zipkin_name, check=False)
+
+
+CHECKS: dict[str, Callable[[list[dict]], str]] = {
+    "pause": check_pause, "redis": check_redis, "kafka": check_kafka, "kafka3": check_kafka3,
+    "zipkin": check_zipkin, "mailpit": check_mailpit, "otel-collector": check_otel_collector,
+}
+
+
+def clean_up() -> None:
+    for pod in list(STARTED):
+        pod.remove()
+    STARTED.clear()
+    names = podman("ps", "-a", "--format", "{{.Names}}", check=False).stdout.split()
+    for name in names:
+        if name.startswith(PREFIX):
+            podman("rm", "-f", name, check=False)
+    for volume in podman("volume", "ls", "--format", "{{.Name}}", check=False).stdout.split():
+        if volume.startswith(PREFIX):
+            podman("volume", "rm", "-f", volume, check=False)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("checks", nargs="*", choices=[*CHECKS, []], default=list(CHECKS))
+    args = parser.parse_args()
+    docs = render()
+    if podman("network", "exists", NETWORK, check=False).returncode != 0:
+        podman("network", "create", "--subnet", f"{SUBNET_PREFIX}.0/24", NETWORK)
+    failed = []
+    try:
+        for name in args.checks or list(CHECKS):
+            start = time.monotonic()
+            try:
+                detail = CHECKS[name](docs)
+                print(f"PASS {name:15s} {time.monotonic() - start:6.1f} s  {detail}", flush=True)
+            except (CheckFailed, subprocess.SubprocessError) as error:
+                failed.append(name)
+                print(f"FAIL {name:15s} {time.monotonic() - start:6.1f} s  {error}", flush=True)
+            finally:
+                clean_up()
+    finally:
+        clean_up()
+        podman("network", "rm", "-f", NETWORK, check=False)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
