@@ -15,8 +15,9 @@ Checks, each printed with its time:
   the quorum's voters listed; 1 node: the records survive replacing the container (the data volume);
 - zipkin: /health UP, a span POSTed to /api/v2/spans found by /api/v2/trace/<id>, the Lens UI served at /zipkin/;
 - mailpit: /readyz and /livez, a mail sent over SMTP on 1025 listed by /api/v1/messages;
-- otel-collector: the chart's ConfigMap as /conf/config.yaml with the chart's args, health on 13133; then the same
-  Collector exporting to the zipkin container: an OTLP/HTTP span posted on 4318 appears in Zipkin.
+- otel-collector: the chart's ConfigMap as /conf/config.yaml with the chart's args, health on 13133, an OTLP/HTTP
+  span posted on 4318 found in the zipkin container (reached by its Service name) through the zipkin exporter.
+Zipkin runs as the chart's zipkin component when the chart has one, else with the official image's defaults.
 Every container, volume and the network are removed afterwards, whatever happened. Exit status 0 when all pass.
 Usage: infra_smoke.py [check...] (pause redis kafka kafka3 zipkin mailpit otel-collector). Run by infra_smoke.sh.
 """
@@ -210,6 +211,7 @@ class Pod:
 STARTED: list[Pod] = []
 # Addresses of the pods on the smoke network (.50 is Zipkin's, .100-.102 the Kafka nodes').
 ADDRESSES = itertools.cycle(range(10, 50))
+ZIPKIN_ADDRESS = f"{SUBNET_PREFIX}.50"
 
 
 # --- checks --------------------------------------------------------------------------------------------------
@@ -328,38 +330,72 @@ def check_kafka3(_: list[dict]) -> str:
     return check_kafka_nodes(3)
 
 
-def zipkin_container(hosts_name: str = "zipkin") -> tuple[str, str]:
-    """Start the zipkin image with the official image's defaults (STORAGE_TYPE=mem), uid 1000; return (name, ip)."""
-    name = PREFIX + hosts_name
-    ip = f"{SUBNET_PREFIX}.50"
-    podman("run", "-d", "--name", name, "--network", NETWORK, "--ip", ip, "--user", "1000:1000",
-           "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-e", "STORAGE_TYPE=mem",
-           "docker.io/openzipkin/zipkin:3.5.1")
-    base = f"http://{ip}:9411"
-    wait_until("zipkin /health UP", lambda: b'"UP"' in http(f"{base}/health")[1], 240)
-    return name, ip
-
-
-def check_zipkin(_: list[dict]) -> str:
-    name, ip = zipkin_container()
+def start_zipkin(docs: list[dict]) -> tuple[str, str]:
+    """Start Zipkin as the chart runs it (or, while the chart has no zipkin component, with the official image's
+    defaults: STORAGE_TYPE=mem, uid 1000); wait for /health UP; return (container name, address)."""
     try:
-        base = f"http://{ip}:9411"
-        trace_id = uuid.uuid4().hex
-        span = [{"traceId": trace_id, "id": trace_id[:16], "name": "infra-smoke", "timestamp": int(time.time() * 1e6),
-                 "duration": 1000, "localEndpoint": {"serviceName": "infra-smoke"}}]
-        status, body = http(f"{base}/api/v2/spans", json.dumps(span).encode())
-        if status != 202:
-            raise CheckFailed(f"POST /api/v2/spans answered {status}: {body[:200]!r}")
-        wait_until("the span in /api/v2/trace", lambda: http(f"{base}/api/v2/trace/{trace_id}")[0] == 200, 30)
-        status, page = http(f"{base}/zipkin/")
-        if status != 200 or b"<script" not in page:
-            raise CheckFailed(f"the Lens UI answered {status}")
-        healthy = podman("healthcheck", "run", name, check=False).returncode == 0
-        if not healthy:
-            raise CheckFailed("the image's HEALTHCHECK (docker-healthcheck) failed")
-        return "/health UP, span stored and found by trace id, Lens UI at /zipkin/, HEALTHCHECK healthy"
-    finally:
-        podman("rm", "-f", name, check=False)
+        pod = Pod(docs, "zipkin")
+    except CheckFailed:
+        pod = None
+    if pod is not None:
+        pod.ip = ZIPKIN_ADDRESS
+        pod.start()
+        name = PREFIX + pod.name
+    else:
+        name = PREFIX + "zipkin"
+        podman("run", "-d", "--name", name, "--network", NETWORK, "--ip", ZIPKIN_ADDRESS, "--user", "1000:1000",
+               "--cap-drop", "ALL", "--security-opt", "no-new-privileges", "-e", "STORAGE_TYPE=mem",
+               "docker.io/openzipkin/zipkin:3.5.1")
+    wait_until("zipkin /health UP", lambda: b'"UP"' in http(f"http://{ZIPKIN_ADDRESS}:9411/health")[1], 240)
+    return name, ZIPKIN_ADDRESS
+
+
+def check_zipkin(docs: list[dict]) -> str:
+    name, ip = start_zipkin(docs)
+    base = f"http://{ip}:9411"
+    trace_id = uuid.uuid4().hex
+    span = [{"traceId": trace_id, "id": trace_id[:16], "name": "infra-smoke", "timestamp": int(time.time() * 1e6),
+             "duration": 1000, "localEndpoint": {"serviceName": "infra-smoke"}}]
+    status, body = http(f"{base}/api/v2/spans", json.dumps(span).encode())
+    if status != 202:
+        raise CheckFailed(f"POST /api/v2/spans answered {status}: {body[:200]!r}")
+    wait_until("the span in /api/v2/trace", lambda: http(f"{base}/api/v2/trace/{trace_id}")[0] == 200, 30)
+    status, page = http(f"{base}/zipkin/")
+    if status != 200 or b"<script" not in page:
+        raise CheckFailed(f"the Lens UI answered {status}")
+    if podman("healthcheck", "run", name, check=False).returncode != 0:
+        raise CheckFailed("the image's HEALTHCHECK (docker-healthcheck) failed")
+    user = podman("top", name, "user").stdout.split("\n")[1].strip()
+    return f"/health UP, span stored and found by trace id, Lens UI at /zipkin/, HEALTHCHECK healthy, user {user}"
+
+
+def check_otel_collector(docs: list[dict]) -> str:
+    name = f"{RELEASE}-otel-collector"
+    config = yaml.safe_load(config_map(docs, name)["data"]["config.yaml"])
+    _, zipkin_ip = start_zipkin(docs)
+    note = "the chart's config"
+    if "zipkin" not in config["exporters"]:
+        # The chart before its trace backend moved to Zipkin: the same Collector, exporting to Zipkin instead.
+        config["exporters"]["zipkin"] = {"endpoint": f"http://{RELEASE}-zipkin:9411/api/v2/spans"}
+        config["service"]["pipelines"]["traces"]["exporters"] = ["zipkin"]
+        note = "the chart's config with its traces sent to the zipkin exporter"
+    work = Path(os.environ.get("FAULTLINE_CACHE", Path.home() / ".cache/faultline")) / "images" / "smoke" / "collector"
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "config.yaml").write_text(yaml.safe_dump(config))
+    pod = Pod(docs, "otel-collector", hosts={f"{RELEASE}-zipkin": zipkin_ip}, config_dirs={"config": work}).start()
+    wait_until("the collector's health_check", lambda: http(f"http://{pod.ip}:13133/")[0] == 200, 60)
+    trace_id = uuid.uuid4().hex
+    otlp = {"resourceSpans": [{"resource": {"attributes": [
+        {"key": "service.name", "value": {"stringValue": "infra-smoke"}}]},
+        "scopeSpans": [{"spans": [{"traceId": trace_id, "spanId": trace_id[:16], "name": "otlp-to-zipkin",
+                                   "kind": 2, "startTimeUnixNano": str(time.time_ns() - 1_000_000),
+                                   "endTimeUnixNano": str(time.time_ns())}]}]}]}
+    status, body = http(f"http://{pod.ip}:4318/v1/traces", json.dumps(otlp).encode())
+    if status != 200:
+        raise CheckFailed(f"OTLP/HTTP answered {status}: {body[:200]!r}")
+    wait_until("the OTLP span in Zipkin",
+               lambda: http(f"http://{zipkin_ip}:9411/api/v2/trace/{trace_id}")[0] == 200, 60)
+    return f"{note} and args: health 200, an OTLP/HTTP span on 4318 reached Zipkin"
 
 
 def check_mailpit(docs: list[dict]) -> str:
@@ -377,45 +413,6 @@ def check_mailpit(docs: list[dict]) -> str:
     wait_until("the mail in /api/v1/messages",
                lambda: subject in json.dumps(json.loads(http(f"{base}/api/v1/messages")[1])), 30)
     return "/readyz and /livez 200, a mail over SMTP :1025 listed by the API (MP_DATABASE on the /tmp emptyDir)"
-
-
-def check_otel_collector(docs: list[dict]) -> str:
-    name = f"{RELEASE}-otel-collector"
-    config = config_map(docs, name)["data"]["config.yaml"]
-    work = Path(os.environ.get("FAULTLINE_CACHE", Path.home() / ".cache/faultline")) / "images" / "smoke"
-    chart_dir = work / "collector-chart"
-    chart_dir.mkdir(parents=True, exist_ok=True)
-    (chart_dir / "config.yaml").write_text(config)
-    pod = Pod(docs, "otel-collector", config_dirs={"config": chart_dir}).start()
-    wait_until("the collector's health_check (chart config)", lambda: http(f"http://{pod.ip}:13133/")[0] == 200, 60)
-    pod.remove()
-    STARTED.remove(pod)
-    # The same image and args, exporting traces to the zipkin container with the zipkin exporter.
-    zipkin_name, zipkin_ip = zipkin_container()
-    try:
-        parsed = yaml.safe_load(config)
-        parsed["exporters"]["zipkin"] = {"endpoint": f"http://{zipkin_ip}:9411/api/v2/spans"}
-        parsed["service"]["pipelines"]["traces"]["exporters"] = ["zipkin"]
-        zipkin_dir = work / "collector-zipkin"
-        zipkin_dir.mkdir(parents=True, exist_ok=True)
-        (zipkin_dir / "config.yaml").write_text(yaml.safe_dump(parsed))
-        pod = Pod(docs, "otel-collector", config_dirs={"config": zipkin_dir}).start()
-        wait_until("the collector's health_check (zipkin exporter)",
-                   lambda: http(f"http://{pod.ip}:13133/")[0] == 200, 60)
-        trace_id = uuid.uuid4().hex
-        otlp = {"resourceSpans": [{"resource": {"attributes": [
-            {"key": "service.name", "value": {"stringValue": "infra-smoke"}}]},
-            "scopeSpans": [{"spans": [{"traceId": trace_id, "spanId": trace_id[:16], "name": "otlp-to-zipkin",
-                                       "kind": 2, "startTimeUnixNano": str(time.time_ns() - 1_000_000),
-                                       "endTimeUnixNano": str(time.time_ns())}]}]}]}
-        status, body = http(f"http://{pod.ip}:4318/v1/traces", json.dumps(otlp).encode())
-        if status != 200:
-            raise CheckFailed(f"OTLP/HTTP answered {status}: {body[:200]!r}")
-        wait_until("the OTLP span in Zipkin",
-                   lambda: http(f"http://{zipkin_ip}:9411/api/v2/trace/{trace_id}")[0] == 200, 60)
-        return "chart config: health 200; with the zipkin exporter: an OTLP/HTTP span reached Zipkin"
-    finally:
-        podman("rm", "-f", zipkin_name, check=False)
 
 
 CHECKS: dict[str, Callable[[list[dict]], str]] = {
