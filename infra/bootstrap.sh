@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the local stack and the tests need, once: apt packages, the Kafka class path (Maven),
-# Go tools, and the Python venv at <repo>/.venv. Idempotent and cached; prints nothing when all is in place.
+# Installs what the local stack and the tests need, once: apt packages, the Kafka class path and the Zipkin server
+# (Maven), Go tools, Mailpit with its web UI, the OpenTelemetry Collector, and the Python venv at <repo>/.venv.
+# Idempotent and cached; prints nothing when all is in place.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +13,6 @@ KAFKA_POM="$ROOT/infra/kafka/pom.xml"
 # Go tools installed into $CACHE/bin: one line each, "<binary> <package>@<version>"; the command `go install`
 # builds (named after the package's last element) is installed under <binary>.
 GO_TOOLS=(
-  "mailpit github.com/axllent/mailpit@v1.33.1"
   # The fault proxy the chaos experiments cut and slow connections with (cart -> inventory, cart -> order).
   "toxiproxy-server github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0"
   # tests/deploy lints and renders the chart with helm; `make kind-up` runs kind (its cluster needs Docker).
@@ -21,11 +21,24 @@ GO_TOOLS=(
   "kind sigs.k8s.io/kind@v0.33.0"
 )
 
+# Mailpit, built with its web UI: `go install` embeds no frontend (the page at / stays blank), so bootstrap builds
+# it the way Mailpit's own Dockerfile does: `npm ci` + `npm run package` (esbuild writes server/ui/dist), then
+# `go build`, which embeds server/ui. Cached in $CACHE/mailpit-<version>/, rebuilt only when the version changes.
+MAILPIT_MODULE="github.com/axllent/mailpit"
+MAILPIT_VERSION="v1.33.1"
+# "<package>=<version>" set in Mailpit's package.json before npm install: versions its lock names that the npm
+# registry does not serve. rapidoc (the viewer of Mailpit's API docs page) is served up to 9.3.8, the lock has 12.1.0.
+MAILPIT_NPM_OVERRIDES=("rapidoc=9.3.8")
+ZIPKIN_POM="$ROOT/infra/zipkin/pom.xml"
+OTELCOL_MANIFEST="$ROOT/infra/otel-collector/builder-config.yaml"
+
 # Debian packages that provide a binary the stack runs: "<binary> <package>".
 APT_TOOLS=(
   "redis-server redis-server"
   "redis-cli redis-tools"
   "haproxy haproxy"
+  # tests/browser: Playwright drives Debian's Chromium (it cannot download its own browser builds here).
+  "chromium chromium"
 )
 
 # The Python projects installed (editable) into the venv; a missing one is skipped.
@@ -107,23 +120,76 @@ install_go_tools() {
   done
 }
 
-# Go programs whose module cannot be `go install`ed directly (replace directives): each folder of infra/tools holds
-# a go.mod with a `tool` line and its go.sum; `go install tool` there builds it into $CACHE/bin/<folder>.
-install_go_module_tools() {
-  local dir name version target
-  for dir in "$ROOT"/infra/tools/*/; do
-    [[ -f "$dir/go.mod" ]] || continue
-    name="$(basename "$dir")"
-    target="$CACHE/bin/$name"
-    version="$(awk '/^tool /{tool=$2} END{print tool}' "$dir/go.mod")"
-    # Rebuild when the binary's recorded go.mod hash differs from the folder's (a bumped version changes it).
-    if [[ -x "$target" && -f "$target.gomod.sha256" && "$(cat "$target.gomod.sha256")" == "$(hash_files "$dir/go.mod" "$dir/go.sum")" ]]; then
-      continue
-    fi
-    say "go install tool $version (into $CACHE/bin; a large build, once)"
-    (cd "$dir" && GOBIN="$CACHE/bin" GOFLAGS=-mod=mod go install tool)
-    hash_files "$dir/go.mod" "$dir/go.sum" >"$target.gomod.sha256"
-  done
+install_mailpit() {
+  local dir="$CACHE/mailpit-$MAILPIT_VERSION" build src override
+  [[ -x "$dir/mailpit" && -f "$dir/.built-with-ui" ]] && return 0
+  command -v npm >/dev/null || die "npm is missing: install Node.js 20 or newer (Mailpit's web UI is built with it)"
+  say "building Mailpit $MAILPIT_VERSION with its web UI (go mod download, npm install, esbuild, go build; once)"
+  build="$(mktemp -d)"
+  # The module source carries the UI sources, package.json and package-lock.json; the module cache is read-only.
+  src="$(cd "$build" && go mod download -json "$MAILPIT_MODULE@$MAILPIT_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+  [[ -d "$src" ]] || die "go mod download $MAILPIT_MODULE@$MAILPIT_VERSION gave no source folder"
+  cp -R "$src" "$build/src"
+  chmod -R u+w "$build/src"
+  (
+    cd "$build/src"
+    for override in "${MAILPIT_NPM_OVERRIDES[@]}"; do
+      npm pkg set "overrides.${override%%=*}=${override#*=}" "dependencies.${override%%=*}=${override#*=}"
+    done
+    # Everything else as the lock pins it; --omit=peer skips sass-embedded, an optional peer of the sass plugin
+    # (the build uses `sass`) whose locked version the registry does not serve.
+    npm install --omit=peer --no-audit --no-fund --loglevel=error --cache "$CACHE/npm" >/dev/null
+    npm run --silent package >/dev/null
+    [[ -s server/ui/dist/app.js && -s server/ui/dist/app.css ]] || die "npm run package wrote no server/ui/dist/app.{js,css}"
+    CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X $MAILPIT_MODULE/config.Version=$MAILPIT_VERSION" -o "$build/mailpit" .
+  )
+  mkdir -p "$dir"
+  mv -f "$build/mailpit" "$dir/mailpit"
+  rm -rf "$build"
+  touch "$dir/.built-with-ui"
+}
+
+zipkin_version() {
+  sed -n 's:.*<zipkin.version>\(.*\)</zipkin.version>.*:\1:p' "$ZIPKIN_POM" | head -n1
+}
+
+# The Zipkin server's executable jar (Lens UI inside), fetched by Maven into $CACHE/zipkin-<version>/.
+install_zipkin() {
+  local version dir stamp want
+  version="$(zipkin_version)"
+  [[ -n "$version" ]] || die "no <zipkin.version> in $ZIPKIN_POM"
+  dir="$CACHE/zipkin-$version"
+  stamp="$dir/.pom.sha256"
+  want="$(hash_files "$ZIPKIN_POM")"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -s "$dir/zipkin-server-$version-exec.jar" ]] && return 0
+  say "fetching the Zipkin $version server into $dir (Maven)"
+  mkdir -p "$dir"
+  mvn -q -B -Dstyle.color=never -f "$ZIPKIN_POM" dependency:copy-dependencies \
+    -DincludeScope=runtime -DoutputDirectory="$dir" 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+  [[ -s "$dir/zipkin-server-$version-exec.jar" ]] || die "Maven did not produce zipkin-server-$version-exec.jar in $dir"
+  echo "$want" >"$stamp"
+}
+
+# The OpenTelemetry Collector between the services and Zipkin, built with the Collector Builder (ocb) of the
+# manifest's version from the manifest's components only; rebuilt when the manifest changes.
+install_otel_collector() {
+  local version dir stamp want build
+  version="$(sed -n 's/^[[:space:]]*version:[[:space:]]*\([0-9.]*\).*/\1/p' "$OTELCOL_MANIFEST" | head -n1)"
+  [[ -n "$version" ]] || die "no dist version in $OTELCOL_MANIFEST"
+  dir="$CACHE/otelcol-$version"
+  stamp="$dir/.manifest.sha256"
+  want="$(hash_files "$OTELCOL_MANIFEST")"
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$dir/otelcol-faultline" ]] && return 0
+  say "building the OpenTelemetry Collector $version (ocb; a few minutes, once)"
+  build="$(mktemp -d)"
+  GOBIN="$build" go install "go.opentelemetry.io/collector/cmd/builder@v$version"
+  cp "$OTELCOL_MANIFEST" "$build/manifest.yaml"
+  (cd "$build" && ./builder --config manifest.yaml >"$build/builder.log" 2>&1) \
+    || { cat "$build/builder.log" >&2; die "the Collector Builder failed (log above)"; }
+  mkdir -p "$dir"
+  mv -f "$build/dist/otelcol-faultline" "$dir/otelcol-faultline"
+  rm -rf "$build"
+  echo "$want" >"$stamp"
 }
 
 existing_projects() {
@@ -163,7 +229,9 @@ main() {
   install_apt_packages
   install_kafka_classpath
   install_go_tools
-  install_go_module_tools
+  install_mailpit
+  install_zipkin
+  install_otel_collector
   install_venv
 }
 

@@ -61,9 +61,9 @@ def bench_env() -> dict[str, str]:
 
 
 def ports_in_use(settings: stack_settings.Settings) -> list[int]:
-    """Every port the bench stack would open (Jaeger and OTLP also open the port below theirs) that answers now."""
+    """Every port the bench stack would open that answers now."""
     wanted = [getattr(settings, field) for field, _ in stack_settings.port_defaults().values()]
-    wanted += [settings.jaeger_port - 1, settings.otlp_port - 1, BARE_PORT]
+    wanted += [BARE_PORT]
     for service in stack_settings.SERVICES:
         wanted += [settings.replica_port(service, i) for i in range(1, settings.replicas + 1)]
     busy = []

@@ -13,6 +13,9 @@ from typing import Mapping
 SERVICES: tuple[str, ...] = ("order", "cart", "inventory", "email")
 REPLICA_PORT_STRIDE = 10000
 DEFAULT_KAFKA_VERSION = "4.3.1"
+DEFAULT_ZIPKIN_VERSION = "3.5.1"
+DEFAULT_OTEL_COLLECTOR_VERSION = "0.148.0"
+DEFAULT_MAILPIT_VERSION = "v1.33.1"
 MAX_SOCKET_PATH = 100
 # Calls that always go through a Toxiproxy listener, so an experiment can cut or slow them: (client, downstream).
 PROXIED_ROUTES: tuple[tuple[str, str], ...] = (("cart", "inventory"), ("cart", "order"))
@@ -31,7 +34,7 @@ _INT_SETTINGS: dict[str, tuple[str, int]] = {
     "FAULTLINE_HAPROXY_STATS_PORT": ("haproxy_stats_port", 8404),
     # Toxiproxy's API; its proxies listen on the ports right above it (see PROXIED_ROUTES).
     "FAULTLINE_TOXIPROXY_PORT": ("toxiproxy_port", 8474),
-    "FAULTLINE_JAEGER_PORT": ("jaeger_port", 16686),
+    "FAULTLINE_ZIPKIN_PORT": ("zipkin_port", 9411),
     "FAULTLINE_OTLP_PORT": ("otlp_port", 4318),
     "FAULTLINE_REPLICAS": ("replicas", 2),
     "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
@@ -54,6 +57,9 @@ class Settings:
     home: Path
     cache: Path
     kafka_version: str = DEFAULT_KAFKA_VERSION
+    zipkin_version: str = DEFAULT_ZIPKIN_VERSION
+    otel_collector_version: str = DEFAULT_OTEL_COLLECTOR_VERSION
+    mailpit_version: str = DEFAULT_MAILPIT_VERSION
     kafka_port: int = 19092
     kafka_controller_port: int = 19093
     redis_port: int = 16379
@@ -65,8 +71,8 @@ class Settings:
     email_port: int = 8084
     haproxy_stats_port: int = 8404
     toxiproxy_port: int = 8474
-    jaeger_port: int = 16686    # Jaeger UI and query API; its gRPC query port is this - 1
-    otlp_port: int = 4318       # OTLP over HTTP into Jaeger; OTLP gRPC listens on this - 1
+    zipkin_port: int = 9411     # Zipkin's UI and v2 API
+    otlp_port: int = 4318       # OTLP over HTTP into the OpenTelemetry Collector, which sends traces to Zipkin
     replicas: int = 2
     topic_partitions: int = 6
     admin_token: str = "local-admin-token"
@@ -118,20 +124,28 @@ class Settings:
         return self.service_url(downstream)
 
     @property
-    def jaeger_url(self) -> str:
-        return f"http://{self.host}:{self.jaeger_port}"
+    def zipkin_url(self) -> str:
+        return f"http://{self.host}:{self.zipkin_port}"
 
     @property
     def otlp_endpoint(self) -> str:
         return f"http://{self.host}:{self.otlp_port}"
 
     @property
-    def jaeger_bin(self) -> Path:
-        return self.cache / "bin" / "jaeger"
+    def zipkin_jar(self) -> Path:
+        return self.cache / f"zipkin-{self.zipkin_version}" / f"zipkin-server-{self.zipkin_version}-exec.jar"
 
     @property
-    def jaeger_dir(self) -> Path:
-        return self.home / "jaeger"
+    def zipkin_dir(self) -> Path:
+        return self.home / "zipkin"
+
+    @property
+    def otel_collector_bin(self) -> Path:
+        return self.cache / f"otelcol-{self.otel_collector_version}" / "otelcol-faultline"
+
+    @property
+    def otel_collector_dir(self) -> Path:
+        return self.home / "otel-collector"
 
     @property
     def toxiproxy_url(self) -> str:
@@ -171,7 +185,8 @@ class Settings:
 
     @property
     def mailpit_bin(self) -> Path:
-        return self.cache / "bin" / "mailpit"
+        """Built with its web UI by bootstrap (infra/bootstrap.sh, MAILPIT_VERSION)."""
+        return self.cache / f"mailpit-{self.mailpit_version}" / "mailpit"
 
     @property
     def venv_bin(self) -> Path:
@@ -231,12 +246,33 @@ def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
 
 def kafka_version_from_pom(repo: Path) -> str:
     """The Kafka version infra/kafka/pom.xml assembles (the cache folder is named after it)."""
-    pom = repo / "infra" / "kafka" / "pom.xml"
+    return _first_match(repo / "infra" / "kafka" / "pom.xml", r"<kafka\.version>\s*([^<\s]+)\s*</kafka\.version>",
+                        DEFAULT_KAFKA_VERSION)
+
+
+def zipkin_version_from_pom(repo: Path) -> str:
+    """The Zipkin version infra/zipkin/pom.xml fetches (the cache folder is named after it)."""
+    return _first_match(repo / "infra" / "zipkin" / "pom.xml", r"<zipkin\.version>\s*([^<\s]+)\s*</zipkin\.version>",
+                        DEFAULT_ZIPKIN_VERSION)
+
+
+def otel_collector_version_from_manifest(repo: Path) -> str:
+    """The Collector version infra/otel-collector/builder-config.yaml builds."""
+    return _first_match(repo / "infra" / "otel-collector" / "builder-config.yaml", r"(?m)^\s+version:\s*([0-9.]+)",
+                        DEFAULT_OTEL_COLLECTOR_VERSION)
+
+
+def mailpit_version_from_bootstrap(repo: Path) -> str:
+    """The Mailpit version infra/bootstrap.sh builds (the cache folder is named after it)."""
+    return _first_match(repo / "infra" / "bootstrap.sh", r'(?m)^MAILPIT_VERSION="([^"]+)"', DEFAULT_MAILPIT_VERSION)
+
+
+def _first_match(path: Path, pattern: str, default: str) -> str:
     try:
-        match = re.search(r"<kafka\.version>\s*([^<\s]+)\s*</kafka\.version>", pom.read_text())
+        match = re.search(pattern, path.read_text())
     except OSError:
         match = None
-    return match.group(1) if match else DEFAULT_KAFKA_VERSION
+    return match.group(1) if match else default
 
 
 def from_env(env: Mapping[str, str] | None = None) -> Settings:
@@ -254,6 +290,9 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
         home=home.resolve(),
         cache=cache,
         kafka_version=kafka_version_from_pom(repo),
+        zipkin_version=zipkin_version_from_pom(repo),
+        otel_collector_version=otel_collector_version_from_manifest(repo),
+        mailpit_version=mailpit_version_from_bootstrap(repo),
         admin_token=env.get("FAULTLINE_ADMIN_TOKEN") or "local-admin-token",
         otel_env=otel,
         **ints,

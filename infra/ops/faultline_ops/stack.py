@@ -12,7 +12,7 @@ from pathlib import Path
 
 from faultline_ops import probes, supervisor
 from faultline_ops.errors import StackError
-from faultline_ops.render import haproxy, jaeger, kafka, redis, toxiproxy
+from faultline_ops.render import haproxy, kafka, otel_collector, redis, toxiproxy
 from faultline_ops.render import supervisor as supervisor_render
 from faultline_ops.render.program import Program
 from faultline_ops.settings import SERVICES, Settings
@@ -20,6 +20,7 @@ from faultline_ops.settings import SERVICES, Settings
 KAFKA_DEADLINE_S = 60.0
 REDIS_DEADLINE_S = 15.0
 MAILPIT_DEADLINE_S = 15.0
+ZIPKIN_DEADLINE_S = 90.0     # a JVM: 5 s on an idle machine, much longer on a busy one
 SERVICES_DEADLINE_S = 90.0
 LOG_TAIL_LINES = 30
 
@@ -37,10 +38,10 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 def render_all(settings: Settings, infra_only: bool) -> None:
     for directory in (settings.logs, settings.kafka_data, settings.redis_dir, settings.mailpit_dir,
-                      settings.haproxy_dir, settings.toxiproxy_dir, settings.jaeger_dir):
+                      settings.haproxy_dir, settings.toxiproxy_dir, settings.zipkin_dir, settings.otel_collector_dir):
         directory.mkdir(parents=True, exist_ok=True)
     rendered = {**kafka.files(settings), **redis.files(settings), **haproxy.files(settings),
-                **toxiproxy.files(settings), **jaeger.files(settings),
+                **toxiproxy.files(settings), **otel_collector.files(settings),
                 settings.supervisor_conf: supervisor_render.supervisord_conf(settings, infra_only)}
     for path, text in rendered.items():
         _write_if_changed(path, text)
@@ -78,8 +79,9 @@ def check_binaries(settings: Settings, infra_only: bool) -> None:
     if not infra_only:
         needed["haproxy"] = "run `make bootstrap` (apt: haproxy)"
     missing = [f"{name}: {hint}" for name, hint in needed.items() if shutil.which(name) is None]
-    go_tools = [settings.mailpit_bin, settings.jaeger_bin] + ([] if infra_only else [settings.toxiproxy_bin])
-    missing += [f"{path}: run `make bootstrap`" for path in go_tools if not path.exists()]
+    built = [settings.mailpit_bin, settings.zipkin_jar, settings.otel_collector_bin]
+    built += [] if infra_only else [settings.toxiproxy_bin]
+    missing += [f"{path}: run `make bootstrap`" for path in built if not path.exists()]
     if not (settings.venv_bin / "supervisord").exists():
         missing.append(f"{settings.venv_bin / 'supervisord'}: run `make bootstrap`")
     if missing:
@@ -106,8 +108,10 @@ def wait_for_infra(settings: Settings) -> None:
     _wait_for(settings, "redis", lambda: probes.redis_ping(settings.host, settings.redis_port), REDIS_DEADLINE_S)
     _wait_for(settings, "mailpit", lambda: probes.http_ok(settings.mailpit_url + "/readyz"), MAILPIT_DEADLINE_S)
     _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
-    _wait_for(settings, "jaeger", lambda: probes.http_ok(settings.jaeger_url + "/"), MAILPIT_DEADLINE_S)
-    say(f"kafka, redis, mailpit and jaeger ready ({time.monotonic() - started:.1f} s)")
+    _wait_for(settings, "zipkin", lambda: probes.http_ok(settings.zipkin_url + "/health"), ZIPKIN_DEADLINE_S)
+    _wait_for(settings, "otel-collector", lambda: probes.tcp_open(settings.host, settings.otlp_port),
+              MAILPIT_DEADLINE_S)
+    say(f"kafka, redis, mailpit, zipkin and the otel collector ready ({time.monotonic() - started:.1f} s)")
 
 
 def ensure_topics(settings: Settings) -> None:
@@ -205,7 +209,8 @@ def print_urls(settings: Settings, infra_only: bool) -> None:
         rows.append(["toxiproxy API", settings.toxiproxy_url])
     rows += [
         ["mailpit UI", settings.mailpit_url],
-        ["jaeger UI", settings.jaeger_url],
+        ["zipkin UI", settings.zipkin_url],
+        ["otlp/http", settings.otlp_endpoint],
         ["smtp", f"{settings.host}:{settings.smtp_port}"],
         ["kafka", settings.kafka_bootstrap],
         ["redis", settings.redis_url],
@@ -236,8 +241,10 @@ def probe(settings: Settings, name: str, port: int | None) -> bool:
         return probes.redis_ping(settings.host, port)
     if name == "haproxy":
         return probes.http_ok(f"http://{settings.host}:{port}/")
-    if name == "jaeger":
-        return probes.http_ok(f"http://{settings.host}:{port}/")
+    if name == "zipkin":
+        return probes.http_ok(f"http://{settings.host}:{port}/health")
+    if name == "otel-collector":
+        return probes.tcp_open(settings.host, port)
     if name == "toxiproxy":
         return probes.http_ok(f"http://{settings.host}:{port}/version")
     return probes.http_ok(f"http://{settings.host}:{port}/readyz")

@@ -66,7 +66,7 @@ def test_redis_listens_on_its_port_with_an_append_only_file():
 
 def test_mailpit_listens_on_its_ui_and_smtp_ports_with_a_database_in_the_state_dir():
     argv = mailpit.argv(make_settings(mailpit_port=9025, smtp_port=2025))
-    assert argv[0] == "/cache/bin/mailpit"
+    assert argv[0] == "/cache/mailpit-v1.33.1/mailpit"  # built with its web UI by bootstrap
     assert argv[argv.index("--listen") + 1] == "127.0.0.1:9025"
     assert argv[argv.index("--smtp") + 1] == "127.0.0.1:2025"
     assert argv[argv.index("--database") + 1] == "/state/mailpit/mailpit.db"
@@ -115,7 +115,8 @@ def test_supervisor_groups_service_replicas_and_restarts_crashed_programs():
     conf = supervisor.supervisord_conf(make_settings())
     assert "[group:order]\nprograms=order-1,order-2\n" in conf
     assert "[program:haproxy]" in conf and "[program:kafka]" in conf
-    assert conf.count("autorestart=true") == 6 + 8  # kafka, redis, mailpit, jaeger, haproxy, toxiproxy + 8
+    # kafka, redis, mailpit, zipkin, otel-collector, haproxy, toxiproxy + 8 instances
+    assert conf.count("autorestart=true") == 7 + 8
     assert "stdout_logfile=/state/logs/email-2.log" in conf
 
 
@@ -173,18 +174,28 @@ def test_toxiproxy_runs_with_its_api_on_loopback_beside_haproxy_but_not_with_inf
     assert "toxiproxy" not in supervisor.supervisord_conf(settings, infra_only=True)
 
 
-def test_jaeger_listens_on_the_configured_ports_and_services_export_to_it():
-    from faultline_ops.render import jaeger, services
+def test_services_export_to_the_collector_and_the_collector_sends_traces_to_zipkin():
+    from faultline_ops.render import otel_collector, services
 
-    settings = make_settings()
-    config = jaeger.config(settings)
-    assert f"endpoint: 127.0.0.1:{settings.jaeger_port}" in config
-    assert f"endpoint: 127.0.0.1:{settings.otlp_port}" in config
+    settings = make_settings(otlp_port=4418, zipkin_port=9511)
+    config = otel_collector.config(settings)
+    assert "endpoint: 127.0.0.1:4418" in config
+    assert "endpoint: http://127.0.0.1:9511/api/v2/spans" in config
     env = dict(services.environment(settings, "order", 1))
-    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == f"http://127.0.0.1:{settings.otlp_port}"
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4418"
 
 
-def test_the_callers_otel_variables_win_over_the_local_jaeger():
+def test_zipkin_keeps_traces_in_memory_and_serves_on_the_configured_port_of_the_stack_host():
+    from faultline_ops.render import zipkin
+
+    settings = make_settings(zipkin_port=9511)
+    argv = zipkin.argv(settings)
+    assert argv[argv.index("-jar") + 1] == "/cache/zipkin-3.5.1/zipkin-server-3.5.1-exec.jar"
+    assert {"--armeria.ports[0].ip=127.0.0.1", "--armeria.ports[0].port=9511"} <= set(argv)
+    assert dict(zipkin.program(settings).environment)["STORAGE_TYPE"] == "mem"
+
+
+def test_the_callers_otel_variables_win_over_the_local_collector():
     from dataclasses import replace
 
     from faultline_ops.render import services

@@ -23,7 +23,7 @@ class Program:
     command: str
     directory: Path
     port: int                   # the port a person connects to (shown by status)
-    probe: str                  # how readiness is checked: kafka | redis | readyz | http
+    probe: str                  # how readiness is checked: kafka | redis | readyz | http | tcp
     group: str | None = None    # supervisor group (one per service)
     autostart: bool = True
     priority: int = 100

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from faultline_ops.render import jaeger
+from faultline_ops.render import otel_collector
 from faultline_ops.render.program import Program
 from faultline_ops.settings import SERVICES, Settings
 
@@ -28,7 +28,7 @@ def environment(settings: Settings, service: str, index: int) -> tuple[tuple[str
         "FAULTLINE_TOPIC_PARTITIONS": str(settings.topic_partitions),
         "FAULTLINE_ADMIN_TOKEN": settings.admin_token,
         "PYTHONUNBUFFERED": "1",
-        **jaeger.otel_environment(settings),
+        **otel_collector.otel_environment(settings),
         **dict(settings.otel_env),  # the caller's OTEL_* win
     }
     return tuple(env.items())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from string import Template
 
-from faultline_ops.render import haproxy, jaeger, kafka, mailpit, redis, services, toxiproxy
+from faultline_ops.render import haproxy, kafka, mailpit, otel_collector, redis, services, toxiproxy, zipkin
 from faultline_ops.render.program import Program
 from faultline_ops.settings import Settings
 
@@ -93,7 +93,8 @@ def group_sections(programs: list[Program]) -> str:
 
 
 def infra_programs(settings: Settings) -> list[Program]:
-    return [kafka.program(settings), redis.program(settings), mailpit.program(settings), jaeger.program(settings)]
+    return [kafka.program(settings), redis.program(settings), mailpit.program(settings), zipkin.program(settings),
+            otel_collector.program(settings)]
 
 
 def app_programs(settings: Settings) -> list[Program]:
