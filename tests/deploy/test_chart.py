@@ -80,3 +80,19 @@ def test_readme_values_table_names_every_setting():
         elif f"`{top}`" not in readme and top not in readme:
             missing.append(top)
     assert missing == []
+
+
+def test_the_collector_sends_traces_to_zipkin_which_keeps_them_in_memory():
+    import yaml
+
+    objects = render(None)
+    by_name = {(obj["kind"], obj["metadata"]["name"]): obj for obj in objects}
+    config = yaml.safe_load(by_name[("ConfigMap", "faultline-otel-collector")]["data"]["config.yaml"])
+    assert config["exporters"]["zipkin"]["endpoint"] == "http://faultline-zipkin:9411/api/v2/spans"
+    assert config["service"]["pipelines"]["traces"]["exporters"] == ["zipkin"]
+    zipkin = by_name[("Deployment", "faultline-zipkin")]["spec"]["template"]["spec"]["containers"][0]
+    assert zipkin["image"] == "openzipkin/zipkin:3.5.1"
+    assert {"name": "STORAGE_TYPE", "value": "mem"} in zipkin["env"]
+    assert [port["containerPort"] for port in zipkin["ports"]] == [9411]
+    assert [port["port"] for port in by_name[("Service", "faultline-zipkin")]["spec"]["ports"]] == [9411]
+    assert not any("jaeger" in name for _, name in by_name)

@@ -22,7 +22,7 @@ APP_FLOWS = {
     *{(svc, "redis", 6379) for svc in ("order", "cart", "inventory", "email")},
     ("email", "mailpit", 1025),
     *{(svc, "otel-collector", 4318) for svc in ("order", "cart", "inventory", "email")},
-    ("otel-collector", "jaeger", 4317),
+    ("otel-collector", "zipkin", 9411),
     ("kafka", "kafka", 9092), ("kafka", "kafka", 9093),
 }
 LOCUST_FLOWS = {("locust-worker", "locust", 5557),
@@ -137,7 +137,7 @@ def test_nodeports_open_only_their_api_and_ui_ports_to_the_outside():
     reachable = {(dst, port) for dst, target in everyone.items() for port in target["ports"]
                  if allowed(policies, OUTSIDE, target, port)}
     assert reachable == {("order", 8080), ("cart", 8080), ("inventory", 8080), ("email", 8080),
-                         ("mailpit", 8025), ("jaeger", 16686), ("locust", 8089)}
+                         ("mailpit", 8025), ("zipkin", 9411), ("locust", 8089)}
 
 
 @pytest.mark.parametrize("case", ["default", "observability"])
