@@ -32,9 +32,9 @@ verify: bootstrap ## check the running system's invariants through its APIs
 	@$(FAULTLINE) verify
 
 # Fast tiers first, so a broken unit test fails the run before any stack starts.
-TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e)
+TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tests/browser)
 
-test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
+test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
