@@ -10,6 +10,7 @@ their Kubernetes DNS names (--add-host) on a podman network of their own, with n
 Checks, each printed with its time:
 - pause: runs as 65535 as PID 1, exits 0 on SIGTERM;
 - redis: the readiness probe (`redis-cli ping`), a key written, the container replaced, the key still there (/data);
+- kafka-defaults: the image with no variables at all starts on its default single-node configuration;
 - kafka, 1 node and 3 nodes (`--set kafka.replicas=3`): the StatefulSet's env formats and starts every node; a
   topic created with the image's kafka-topics.sh, records produced and consumed with its console tools (acks=all),
   the quorum's voters listed; 1 node: the records survive replacing the container (the data volume);
@@ -19,7 +20,7 @@ Checks, each printed with its time:
   span posted on 4318 found in the zipkin container (reached by its Service name) through the zipkin exporter.
 Zipkin runs as the chart's zipkin component when the chart has one, else with the official image's defaults.
 Every container, volume and the network are removed afterwards, whatever happened. Exit status 0 when all pass.
-Usage: infra_smoke.py [check...] (pause redis kafka kafka3 zipkin mailpit otel-collector). Run by infra_smoke.sh.
+Usage: infra_smoke.py [check...] (pause redis kafka-defaults kafka kafka3 zipkin mailpit otel-collector). Run by infra_smoke.sh.
 """
 from __future__ import annotations
 
@@ -129,7 +130,32 @@ def container_env(container: dict, pod_name: str, ordinal: int) -> dict[str, str
     return env
 
 
-class Pod:
+class Container:
+    """A container on the smoke network, by name (without PREFIX) and address."""
+
+    def __init__(self, name: str, ip: str):
+        self.name, self.ip = name, ip
+
+    def remove(self) -> None:
+        podman("rm", "-f", "-t", "5", PREFIX + self.name, check=False)
+
+    def exec(self, *command: str, stdin: str | None = None, timeout: float = 120) -> str:
+        result = subprocess.run(["podman", "exec", "-i", PREFIX + self.name, *command], input=stdin,
+                                capture_output=True, text=True, timeout=timeout)
+        if result.returncode != 0:
+            raise subprocess.SubprocessError(f"{' '.join(command)}: {result.stderr.strip()[-400:]}")
+        return result.stdout
+
+    def logs(self) -> str:
+        result = podman("logs", PREFIX + self.name, check=False)
+        return result.stdout + result.stderr
+
+    def running(self) -> bool:
+        return podman("inspect", "--format", "{{.State.Running}}", PREFIX + self.name,
+                      check=False).stdout.strip() == "true"
+
+
+class Pod(Container):
     """One pod of a rendered workload, run as a podman container."""
 
     def __init__(self, docs: list[dict], component: str, ordinal: int = 0, hosts: dict[str, str] | None = None,
@@ -140,9 +166,8 @@ class Pod:
         self.security = spec.get("securityContext", {})
         self.volumes = {volume["name"]: volume for volume in spec.get("volumes", [])}
         self.claims = {claim["metadata"]["name"] for claim in self.workload["spec"].get("volumeClaimTemplates", [])}
-        self.name = f"{self.workload['metadata']['name']}-{ordinal}"
+        super().__init__(f"{self.workload['metadata']['name']}-{ordinal}", f"{SUBNET_PREFIX}.{next(ADDRESSES)}")
         self.ordinal = ordinal
-        self.ip = f"{SUBNET_PREFIX}.{next(ADDRESSES)}"
         self.hosts = hosts or {}
         self.config_dirs = config_dirs or {}
 
@@ -189,26 +214,7 @@ class Pod:
         STARTED.append(self)
         return self
 
-    def remove(self) -> None:
-        podman("rm", "-f", "-t", "5", PREFIX + self.name, check=False)
-
-    def exec(self, *command: str, stdin: str | None = None, timeout: float = 120) -> str:
-        result = subprocess.run(["podman", "exec", "-i", PREFIX + self.name, *command], input=stdin,
-                                capture_output=True, text=True, timeout=timeout)
-        if result.returncode != 0:
-            raise subprocess.SubprocessError(f"{' '.join(command)}: {result.stderr.strip()[-400:]}")
-        return result.stdout
-
-    def logs(self) -> str:
-        result = podman("logs", PREFIX + self.name, check=False)
-        return result.stdout + result.stderr
-
-    def running(self) -> bool:
-        return podman("inspect", "--format", "{{.State.Running}}", PREFIX + self.name,
-                      check=False).stdout.strip() == "true"
-
-
-STARTED: list[Pod] = []
+STARTED: list[Container] = []
 # Addresses of the pods on the smoke network (.50 is Zipkin's, .100-.102 the Kafka nodes').
 ADDRESSES = itertools.cycle(range(10, 50))
 ZIPKIN_ADDRESS = f"{SUBNET_PREFIX}.50"
@@ -270,13 +276,13 @@ def kafka_pods(docs: list[dict], replicas: int) -> list[Pod]:
     return pods
 
 
-def kafka_started(pod: Pod) -> bool:
+def kafka_started(pod: Container) -> bool:
     if not pod.running():
         raise CheckFailed(f"{pod.name} exited:\n{pod.logs()[-3000:]}")
     return "Kafka Server started" in pod.logs()
 
 
-def produce_consume(pod: Pod, topic: str, replicas: int, records: list[str]) -> None:
+def produce_consume(pod: Container, topic: str, replicas: int, records: list[str]) -> None:
     bootstrap = "localhost:9092"
     pod.exec("/opt/kafka/bin/kafka-topics.sh", "--bootstrap-server", bootstrap, "--create", "--if-not-exists",
              "--topic", topic, "--partitions", "3", "--replication-factor", str(min(replicas, 3)))
@@ -285,7 +291,7 @@ def produce_consume(pod: Pod, topic: str, replicas: int, records: list[str]) -> 
     consume(pod, topic, records)
 
 
-def consume(pod: Pod, topic: str, records: list[str]) -> None:
+def consume(pod: Container, topic: str, records: list[str]) -> None:
     out = pod.exec("/opt/kafka/bin/kafka-console-consumer.sh", "--bootstrap-server", "localhost:9092",
                    "--topic", topic, "--from-beginning", "--max-messages", str(len(records)),
                    "--timeout-ms", "60000", timeout=120)
@@ -324,6 +330,19 @@ def check_kafka_nodes(replicas: int) -> str:
 
 def check_kafka(_: list[dict]) -> str:
     return check_kafka_nodes(1)
+
+
+def check_kafka_defaults(_: list[dict]) -> str:
+    """`docker run apache/kafka:4.3.1` with no variables at all: the image's default single-node configuration."""
+    pod = Container("kafka-defaults", f"{SUBNET_PREFIX}.99")
+    podman("run", "-d", "--name", PREFIX + pod.name, "--network", NETWORK, "--ip", pod.ip,
+           "docker.io/apache/kafka:4.3.1")
+    STARTED.append(pod)
+    wait_until("Kafka started on its defaults", lambda: kafka_started(pod), 420)
+    if "CLUSTER_ID not set. Setting it to default value" not in pod.logs():
+        raise CheckFailed("the default CLUSTER_ID was not used")
+    produce_consume(pod, "infra-smoke-defaults", 1, [f"default-{uuid.uuid4().hex[:8]}"])
+    return "no env: default CLUSTER_ID and server.properties, produce+consume on localhost:9092"
 
 
 def check_kafka3(_: list[dict]) -> str:
@@ -417,6 +436,7 @@ def check_mailpit(docs: list[dict]) -> str:
 
 CHECKS: dict[str, Callable[[list[dict]], str]] = {
     "pause": check_pause, "redis": check_redis, "kafka": check_kafka, "kafka3": check_kafka3,
+    "kafka-defaults": check_kafka_defaults,
     "zipkin": check_zipkin, "mailpit": check_mailpit, "otel-collector": check_otel_collector,
 }
 
