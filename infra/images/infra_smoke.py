@@ -278,7 +278,8 @@ def kafka_pods(docs: list[dict], replicas: int) -> list[Pod]:
 
 def kafka_started(pod: Container) -> bool:
     if not pod.running():
-        raise CheckFailed(f"{pod.name} exited:\n{pod.logs()[-3000:]}")
+        errors = [line for line in pod.logs().splitlines() if re.search(r"ERROR|FATAL|Exception|Shutting down because", line)]
+        raise CheckFailed(f"{pod.name} exited; its first errors:\n" + "\n".join(errors[:8])[:3000])
     return "Kafka Server started" in pod.logs()
 
 
@@ -456,8 +457,11 @@ def clean_up() -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("checks", nargs="*", choices=[*CHECKS, []], default=list(CHECKS))
+    parser.add_argument("checks", nargs="*", metavar="check", help=f"any of {', '.join(CHECKS)} (default: all)")
     args = parser.parse_args()
+    unknown = sorted(set(args.checks) - set(CHECKS))
+    if unknown:
+        parser.error(f"unknown checks {unknown}: choose from {', '.join(CHECKS)}")
     docs = render()
     if podman("network", "exists", NETWORK, check=False).returncode != 0:
         podman("network", "create", "--subnet", f"{SUBNET_PREFIX}.0/24", NETWORK)
