@@ -65,8 +65,9 @@ stage_mailpit() {
   # `go install ...@v1.33.1` records the module version; a build from the module's source (with the web UI) the
   # version it stamps into config.Version.
   info="$(go version -m "$binary")"
+  local version_pattern="mailpit[[:space:]]+$MAILPIT_VERSION([[:space:]]|$)|config\.Version=$MAILPIT_VERSION([[:space:]\"]|$)"
   grep -qE "^[[:space:]]+path[[:space:]]+github.com/axllent/mailpit$" <<<"$info" \
-    && grep -qE "mailpit[[:space:]]+$MAILPIT_VERSION([[:space:]]|$)|config\.Version=$MAILPIT_VERSION([[:space:]\"]|$)" <<<"$info" \
+    && grep -qE "$version_pattern" <<<"$info" \
     || die "$binary is not Mailpit $MAILPIT_VERSION: run make bootstrap"
   cp "$binary" "$context/mailpit"
 }
@@ -81,7 +82,7 @@ stage_otel-collector() {
       say "go install go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
       GOBIN="$dir" go install "go.opentelemetry.io/collector/cmd/builder@v$OTELCOL_VERSION"
     fi
-    say "building the Collector $OTELCOL_VERSION with the builder (a big Go build: many minutes cold; log: $dir/build.log)"
+    say "building the Collector $OTELCOL_VERSION (a big Go build: many minutes cold; log: $dir/build.log)"
     cp "$RECIPES/otel-collector/builder-config.yaml" "$dir/builder-config.yaml"
     (cd "$dir" && CGO_ENABLED=0 ./builder --config builder-config.yaml --ldflags='-s -w' >build.log 2>&1) \
       || { tail -n 30 "$dir/build.log" >&2; die "the Collector build failed; full log: $dir/build.log"; }

@@ -3,9 +3,10 @@
 For every image the chart names (INFRA_IMAGES in lib.sh), the container is started with podman exactly as the
 chart's rendered manifest describes it (`helm template` of charts/faultline with the default values): its env
 (fieldRefs resolved as the kubelet would: pod name, namespace, the pod-index label; `$(VAR)` expanded), args,
-user (runAsUser/runAsGroup), read-only root, dropped capabilities and volume mounts (a named volume owned by
-the fsGroup, as a PVC is; an emptyDir as tmpfs; a ConfigMap as a read-only directory). Pods reach each other by
-their Kubernetes DNS names (--add-host) on a podman network of their own, with no port published on the host.
+restartPolicy Always (podman --restart always), user (runAsUser/runAsGroup), read-only root, dropped capabilities
+and volume mounts (a named volume owned by the fsGroup, as a PVC is; an emptyDir as tmpfs; a ConfigMap as a
+read-only directory). Pods reach each other by their Kubernetes DNS names (--add-host) on a podman network of
+their own, with no port published on the host.
 
 Checks, each printed with its time:
 - pause: runs as 65535 as PID 1, exits 0 on SIGTERM;
@@ -20,7 +21,8 @@ Checks, each printed with its time:
   span posted on 4318 found in the zipkin container (reached by its Service name) through the zipkin exporter.
 Zipkin runs as the chart's zipkin component when the chart has one, else with the official image's defaults.
 Every container, volume and the network are removed afterwards, whatever happened. Exit status 0 when all pass.
-Usage: infra_smoke.py [check...] (pause redis kafka-defaults kafka kafka3 zipkin mailpit otel-collector). Run by infra_smoke.sh.
+Usage: infra_smoke.py [check...] (pause redis kafka-defaults kafka kafka3 zipkin mailpit otel-collector).
+Run by infra_smoke.sh.
 """
 from __future__ import annotations
 
@@ -135,6 +137,8 @@ class Container:
 
     def __init__(self, name: str, ip: str):
         self.name, self.ip = name, ip
+        # Pods of a Deployment or StatefulSet have restartPolicy Always: the kubelet restarts what exits.
+        self.restarted_by_kubelet = False
 
     def remove(self) -> None:
         podman("rm", "-f", "-t", "5", PREFIX + self.name, check=False)
@@ -149,6 +153,10 @@ class Container:
     def logs(self) -> str:
         result = podman("logs", PREFIX + self.name, check=False)
         return result.stdout + result.stderr
+
+    def restarts(self) -> int:
+        return int(podman("inspect", "--format", "{{.RestartCount}}", PREFIX + self.name,
+                          check=False).stdout.strip() or 0)
 
     def running(self) -> bool:
         return podman("inspect", "--format", "{{.State.Running}}", PREFIX + self.name,
@@ -183,9 +191,12 @@ class Pod(Container):
         uid = self.security.get("runAsUser")
         gid = self.security.get("runAsGroup", uid)
         context = self.container.get("securityContext", {})
+        self.restarted_by_kubelet = self.workload["spec"]["template"]["spec"].get("restartPolicy", "Always") == "Always"
         args = ["run", "-d", "--name", PREFIX + self.name, "--hostname", self.name,
                 "--network", NETWORK, "--ip", self.ip, "--security-opt", "no-new-privileges",
                 "--cap-drop", "ALL"]
+        if self.restarted_by_kubelet:
+            args += ["--restart", "always"]
         if uid is not None:
             args += ["--user", f"{uid}:{gid}"]
         if context.get("readOnlyRootFilesystem"):
@@ -278,9 +289,12 @@ def kafka_pods(docs: list[dict], replicas: int) -> list[Pod]:
 
 def kafka_started(pod: Container) -> bool:
     if not pod.running():
-        errors = [line for line in pod.logs().splitlines() if re.search(r"ERROR|FATAL|Exception|Shutting down because", line)]
+        if pod.restarted_by_kubelet:
+            return False
+        errors = [line for line in pod.logs().splitlines()
+                  if re.search(r"ERROR|FATAL|Exception|Shutting down because", line)]
         raise CheckFailed(f"{pod.name} exited; its first errors:\n" + "\n".join(errors[:8])[:3000])
-    return "Kafka Server started" in pod.logs()
+    return pod.running() and "Kafka Server started" in pod.logs()
 
 
 def produce_consume(pod: Container, topic: str, replicas: int, records: list[str]) -> None:
@@ -316,7 +330,9 @@ def check_kafka_nodes(replicas: int) -> str:
     count = len(json.loads(found.group(1))) if found else 0
     if count != replicas:
         raise CheckFailed(f"the quorum has {count} voters:\n{voters}")
-    detail = f"{replicas} node(s) started in {started:.0f} s, {count} voter(s), produce+consume (acks=all) ok"
+    restarts = sum(pod.restarts() for pod in pods)
+    detail = (f"{replicas} node(s) started in {started:.0f} s ({restarts} restart(s) by the restart policy), "
+              f"{count} voter(s), produce+consume (acks=all) ok")
     if replicas == 1:
         pods[0].remove()
         STARTED.remove(pods[0])
