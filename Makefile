@@ -37,6 +37,18 @@ TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tes
 test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 
+# README's pictures: taken by the browser tier on its own test stack (as `make test` starts it), then copied into
+# docs/images/. DOC_SCREENSHOTS names reports/browser/<name>.png files; DOC_SCREENSHOT_TESTS the tests taking them.
+DOC_SCREENSHOTS ?= checkout-trace
+DOC_SCREENSHOT_TESTS ?= tests/browser/test_zipkin.py
+
+.PHONY: screenshots
+
+screenshots: bootstrap ## regenerate README's pictures (docs/images/*.png) with the browser tier
+	$(PY) -m pytest $(PYTEST_ARGS) $(DOC_SCREENSHOT_TESTS)
+	@mkdir -p docs/images; for name in $(DOC_SCREENSHOTS); do \
+	  cp reports/browser/$$name.png docs/images/$$name.png && echo "docs/images/$$name.png"; done
+
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
 TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin
 
