@@ -63,7 +63,7 @@ images: ## build faultline/{order,cart,inventory,email} with podman (root; see i
 images-smoke: bootstrap images ## run the 4 images on the local stack's Kafka/Redis/Mailpit, kill one, verify
 	@bash infra/images/smoke.sh
 
-infra-images: ## build the chart's Kafka, Redis, Zipkin, Mailpit, Collector and pause images with podman (root; infra/images)
+infra-images: bootstrap ## build the chart's Kafka, Redis, Zipkin, Mailpit, Collector and pause images with podman (root; infra/images)
 	@bash infra/images/infra.sh
 
 infra-images-smoke: bootstrap infra-images ## run each infra image as the chart does (Kafka 1 and 3 nodes, Redis, ...) and check it works

@@ -12,11 +12,11 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 RECIPES="$IMAGES_DIR/infra"
 JRE_IMAGE="localhost/faultline/jre:17-bookworm"
 KAFKA_VERSION=4.3.1
-ZIPKIN_VERSION=3.5.1
-MAILPIT_VERSION=v1.33.1
+# Zipkin's jar and Mailpit's binary (with its web UI) are the ones bootstrap puts in the cache for the local stack.
+ZIPKIN_VERSION="$(sed -n 's:.*<zipkin.version>\(.*\)</zipkin.version>.*:\1:p' "$ROOT/infra/zipkin/pom.xml" | head -n1)"
+MAILPIT_VERSION="$(sed -n 's/^MAILPIT_VERSION="\(.*\)"$/\1/p' "$ROOT/infra/bootstrap.sh" | head -n1)"
 # The Collector's version is the one its builder manifest pins.
 OTELCOL_VERSION="$(sed -n 's/^  version: *\([0-9.]*\)$/\1/p' "$RECIPES/otel-collector/builder-config.yaml")"
-MAVEN_DEPENDENCY_PLUGIN=org.apache.maven.plugins:maven-dependency-plugin:3.8.1
 
 # Copies (hard links where it can) $1 to $2.
 link_or_copy() { cp -al "$1" "$2" 2>/dev/null || cp -a "$1" "$2"; }
@@ -41,14 +41,8 @@ stage_kafka() {
 
 stage_zipkin() {
   local context="$1" dir="$CACHE/images/zipkin-$ZIPKIN_VERSION"
-  local jar="$dir/zipkin-server-$ZIPKIN_VERSION-exec.jar"
-  if [[ ! -f "$jar" ]]; then
-    say "downloading io.zipkin:zipkin-server:$ZIPKIN_VERSION:exec (Maven Central)"
-    mkdir -p "$dir"
-    mvn_quiet "$MAVEN_DEPENDENCY_PLUGIN:copy" -Dartifact="io.zipkin:zipkin-server:$ZIPKIN_VERSION:jar:exec" \
-      -DoutputDirectory="$dir"
-    [[ -f "$jar" ]] || die "Maven did not produce $jar"
-  fi
+  local jar="$CACHE/zipkin-$ZIPKIN_VERSION/zipkin-server-$ZIPKIN_VERSION-exec.jar"
+  [[ -s "$jar" ]] || die "$jar is missing: run make bootstrap"
   # The official image runs the application unpacked, not as a jar.
   if [[ ! -d "$dir/unpacked" ]]; then
     rm -rf "$dir/unpacked.part" && mkdir -p "$dir/unpacked.part"
@@ -59,17 +53,9 @@ stage_zipkin() {
 }
 
 stage_mailpit() {
-  local context="$1" binary="$CACHE/bin/mailpit"
-  local info
-  [[ -x "$binary" ]] || die "$binary is missing: run make bootstrap"
-  # `go install ...@v1.33.1` records the module version; a build from the module's source (with the web UI) the
-  # version it stamps into config.Version.
-  info="$(go version -m "$binary")"
-  local version_pattern="mailpit[[:space:]]+$MAILPIT_VERSION([[:space:]]|$)|config\.Version=$MAILPIT_VERSION([[:space:]\"]|$)"
-  grep -qE "^[[:space:]]+path[[:space:]]+github.com/axllent/mailpit$" <<<"$info" \
-    && grep -qE "$version_pattern" <<<"$info" \
-    || die "$binary is not Mailpit $MAILPIT_VERSION: run make bootstrap"
-  cp "$binary" "$context/mailpit"
+  local context="$1" dir="$CACHE/mailpit-$MAILPIT_VERSION"
+  [[ -x "$dir/mailpit" && -f "$dir/.built-with-ui" ]] || die "$dir/mailpit (with its web UI) is missing: run make bootstrap"
+  cp "$dir/mailpit" "$context/mailpit"
 }
 
 stage_otel-collector() {
