@@ -10,7 +10,7 @@ import time
 import uuid
 from pathlib import Path
 
-from faultline_ops import probes, supervisor
+from faultline_ops import observe, probes, supervisor
 from faultline_ops.errors import StackError
 from faultline_ops.render import haproxy, kafka, otel_collector, redis, toxiproxy
 from faultline_ops.render import supervisor as supervisor_render
@@ -22,6 +22,7 @@ REDIS_DEADLINE_S = 15.0
 MAILPIT_DEADLINE_S = 15.0
 ZIPKIN_DEADLINE_S = 90.0     # a JVM: 5 s on an idle machine, much longer on a busy one
 SERVICES_DEADLINE_S = 90.0
+CONSOLE_DEADLINE_S = 60.0
 LOG_TAIL_LINES = 30
 
 
@@ -169,6 +170,7 @@ def up(settings: Settings, infra_only: bool = False) -> None:
         apps = supervisor_render.app_programs(settings)
         supervisor.start_programs(settings, [p.qualified_name for p in apps])
         wait_for_instances(settings, [p for p in apps if p.probe == "readyz"])
+        _wait_for(settings, "console", lambda: probes.http_ok(settings.console_url + "/readyz"), CONSOLE_DEADLINE_S)
     print_urls(settings, infra_only)
     say(f"stack up in {time.monotonic() - started:.1f} s")
 
@@ -205,6 +207,7 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 def print_urls(settings: Settings, infra_only: bool) -> None:
     rows = [] if infra_only else [[s, settings.service_url(s)] for s in SERVICES]
     if not infra_only:
+        rows.append(["control room", settings.console_url])
         rows.append(["haproxy stats", f"http://{settings.host}:{settings.haproxy_stats_port}/"])
         rows.append(["toxiproxy API", settings.toxiproxy_url])
     rows += [
@@ -250,43 +253,16 @@ def probe(settings: Settings, name: str, port: int | None) -> bool:
     return probes.http_ok(f"http://{settings.host}:{port}/readyz")
 
 
-def _json(url: str, timeout: float = 1.0) -> dict | None:
-    """GET url as JSON, or None when nothing useful answered (status never fails because something is down)."""
-    import requests
-
-    try:
-        response = requests.get(url, timeout=timeout)
-        return response.json() if response.status_code == 200 else None
-    except (requests.RequestException, ValueError):
-        return None
-
-
 def _self_report(settings: Settings, port: int | None) -> dict:
     """What one service instance reports on /debug/resilience: breakers, consumer lag, its outbox."""
-    board = _json(f"http://{settings.host}:{port}/debug/resilience") if port else None
-    if not board:
-        return {}
-    consumers = (board.get("consumers") or {}).values()
-    report = {"breakers": {name: b.get("state", "?") for name, b in (board.get("breakers") or {}).items()},
-              "consumer_lag": sum(int(c.get("total_lag", 0)) for c in consumers) if consumers else None,
-              "paused": any(c.get("paused") for c in consumers)}
-    outbox = board.get("outbox")
-    if isinstance(outbox, dict) and "backlog" in outbox:
-        relays = (outbox.get("lease") or {}).get("this_instance_holds")
-        report["outbox"] = f"{outbox['backlog']} queued" + (", relays" if relays else "")
-    return report
+    return observe.instance_report(observe.fetch_json(f"http://{settings.host}:{port}/debug/resilience")
+                                   if port else None)
 
 
 def _membership(settings: Settings, ports: dict[str, int]) -> tuple[str | None, dict[str, dict]]:
-    """The fullest membership view (/cluster) among the instances: instance id -> its row. A replica that just
-    restarted has heard from few members yet, so the first answer is not always the best one."""
-    best: tuple[str | None, dict[str, dict]] = (None, {})
-    for port in ports.values():
-        view = _json(f"http://{settings.host}:{port}/cluster") or {}
-        members = {m["instance_id"]: m for m in view.get("members") or []}
-        if len(members) > len(best[1]):
-            best = (view.get("self"), members)
-    return best
+    """The fullest membership view (/cluster) among the instances: instance id -> its row."""
+    return observe.fullest_membership(observe.fetch_json(f"http://{settings.host}:{port}/cluster")
+                                      for port in ports.values())
 
 
 def _dead_letters(settings: Settings) -> dict[str, int] | None:

@@ -152,17 +152,12 @@ def check_mailpit(mailpit_url: str, timeout_s: float = 10.0) -> Check:
 
 def dead_letter_depths(bootstrap: str) -> dict[str, int]:
     from kafka import KafkaConsumer
-    from kafka.structs import TopicPartition
+
+    from faultline_ops.observe import topic_depths
 
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, client_id="faultline-verify", request_timeout_ms=10000)
     try:
-        depths = {}
-        for topic in sorted(t for t in consumer.topics() if t.endswith(".dlq")):
-            partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-            ends = consumer.end_offsets(partitions)
-            starts = consumer.beginning_offsets(partitions)
-            depths[topic] = sum(ends[tp] - starts[tp] for tp in partitions)
-        return depths
+        return topic_depths(consumer, (".dlq",))
     finally:
         consumer.close()
 
