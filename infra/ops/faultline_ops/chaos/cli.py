@@ -48,15 +48,18 @@ def list_experiments(repo: Path) -> int:
 def run(args: argparse.Namespace, stack) -> int:
     from . import report
     from .backends import backend_for
+    from .phase import PhaseFile
     from .runner import Runner
 
     exp = experiments.load(_resolve(args.experiment, stack.repo), short=args.short)
     backend = backend_for(args.backend, stack)
     print(f"chaos: {exp.name} ({'short' if exp.short else 'full'} form, {args.backend} backend): {exp.title}",
           flush=True)
-    result = Runner(stack, backend, exp, say=lambda line: print(line, flush=True)).run()
+    phases = PhaseFile(stack.home / "chaos" / "current.json", exp.name, args.backend)
+    result = Runner(stack, backend, exp, say=lambda line: print(line, flush=True), on_phase=phases).run()
     folder = report.write(result, args.reports or stack.reports / "chaos")
     figures = report.figures(result)
+    phases.finish(result.verdict, f"report {folder / 'summary.md'}")
     print(f"\n{result.verdict}: {exp.name}; checkouts failed {figures['failed_checkouts']} of "
           f"{figures['checkouts']}, requests failed {figures['failed_requests']}, recovery "
           f"{'n/a' if result.recovery_s is None else f'{result.recovery_s:.1f} s'}, orders lost "

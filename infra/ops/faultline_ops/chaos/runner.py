@@ -81,14 +81,21 @@ class RunResult:
 
 class Runner:
     def __init__(self, settings: Settings, backend: Backend, experiment: Experiment,
-                 load: LoadSource | None = None, say: Callable[[str], None] = print) -> None:
+                 load: LoadSource | None = None, say: Callable[[str], None] = print,
+                 on_phase: Callable[[str, str], None] | None = None) -> None:
         self.settings = settings
+        self._on_phase = on_phase
         self.backend = backend
         self.experiment = experiment
         self.say = say
         self._load = load
         self._t0 = time.monotonic()
         self._stop_probes = threading.Event()
+
+    def phase(self, name: str, detail: str = "") -> None:
+        """Tell a watcher (the control room's phase file) which phase the run is in."""
+        if self._on_phase is not None:
+            self._on_phase(name, detail)
 
     def clock(self) -> float:
         return round(time.monotonic() - self._t0, 3)
@@ -160,6 +167,7 @@ class Runner:
         exp = self.experiment
         before = Window(WARMUP_S, WARMUP_S + exp.window_s, "before")
         self.say(f"steady state before: {exp.window_s:g} s of load at {exp.flows_per_s:g} checkouts/s")
+        self.phase("steady state", f"{exp.window_s:g} s of load at {exp.flows_per_s:g} checkouts/s")
         self.sleep_until(before.end)
         result.before = hypothesis.evaluate_all(exp.steady_state, result.timeline.snapshot(), before)
         self._report_checks("before", result.before)
@@ -202,6 +210,7 @@ class Runner:
                 fault = self.backend.apply(step)
                 active.append(fault)
                 faults.append(fault)
+                self.phase("fault", f"{step.name}: {fault.description}")
                 self.say(f"[{self.clock():6.1f}s] {step.name}: {fault.description}")
             self.sleep_until(start + max(step.duration_s for step in group))
             for fault in faults:
@@ -237,6 +246,7 @@ class Runner:
         end = result.fault_end
         self.say(f"after: waiting up to {exp.recovery_timeout_s:g} s for the steady state to hold "
                  f"for {exp.window_s:g} s")
+        self.phase("recovery", f"waiting up to {exp.recovery_timeout_s:g} s for the steady state")
         while True:
             time.sleep(0.5)
             now = self.clock()
@@ -254,6 +264,7 @@ class Runner:
     def _verify(self, result: RunResult) -> None:
         exp, s = self.experiment, self.settings
         self.say(f"verify: waiting up to {exp.verify_wait_s:g} s for the system to be quiet")
+        self.phase("verdict", "faultline verify: waiting for the system to be quiet")
         try:
             snap, waited = verify.settle(
                 lambda: verify.snapshot(s.service_url("order"), s.service_url("inventory"), s.service_url("email")),
