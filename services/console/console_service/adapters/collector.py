@@ -1,0 +1,214 @@
+"""Reads the running system twice a second: every instance's /readyz, /debug/resilience and /metrics (in
+parallel, short timeouts), the console's own membership view (the kit's heartbeat listener), and, more slowly,
+Kafka's retry and dead-letter topic depths and the orders by state. The only module here that does I/O on the
+system it watches."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable
+
+import requests
+
+from faultline_kit.membership import MembershipView
+from faultline_ops import observe
+
+from ..model import Endpoint, InstanceObservation, Observation
+
+log = logging.getLogger(__name__)
+
+PROBE_TIMEOUT_S = 0.8
+ORDERS_PAGE = 1000
+
+
+# --- where the instances are --------------------------------------------------------------------------------
+class LocalEndpoints:
+    """The `make up` stack: replica i of a service on its front port + 10000 * i (faultline_ops settings)."""
+
+    def __init__(self, stack) -> None:
+        self.stack = stack
+
+    def __call__(self) -> list[Endpoint]:
+        from faultline_ops.settings import SERVICES
+
+        return [Endpoint(f"{service}-{i}", service, f"http://{self.stack.host}:{self.stack.replica_port(service, i)}")
+                for service in SERVICES for i in range(1, self.stack.replicas + 1)]
+
+
+class PodEndpoints:
+    """A Kubernetes release: the running pods of each service (through the k8s chaos backend's client), reached
+    on their pod IP and container port `http`; the list is refreshed every `refresh_s`."""
+
+    def __init__(self, backend, refresh_s: float = 2.0) -> None:
+        self.backend = backend
+        self.refresh_s = refresh_s
+        self._cached: list[Endpoint] = []
+        self._at = 0.0
+
+    def __call__(self) -> list[Endpoint]:
+        if time.monotonic() - self._at < self.refresh_s:
+            return self._cached
+        from faultline_ops.chaos.backends.k8s import _get, http_port, pick_pods
+        from faultline_ops.settings import SERVICES
+
+        found = []
+        try:
+            for service in SERVICES:
+                for pod in pick_pods(self.backend.pods(service), None):
+                    ip = _get(_get(pod, "status"), "pod_ip")
+                    if ip:
+                        found.append(Endpoint(_get(_get(pod, "metadata"), "name"), service,
+                                              f"http://{ip}:{http_port(pod)}"))
+        except Exception as error:  # noqa: BLE001 - the API server being away shows as no instances
+            log.warning("cannot list pods: %s", error)
+            return self._cached
+        self._cached, self._at = found, time.monotonic()
+        return found
+
+
+# --- slower readings -----------------------------------------------------------------------------------------
+class TopicDepths:
+    """Retry and dead-letter topic depths through one long-lived KafkaConsumer (re-made after a failure)."""
+
+    def __init__(self, bootstrap: str) -> None:
+        self.bootstrap = bootstrap
+        self._consumer = None
+
+    def read(self) -> dict[str, int] | None:
+        from kafka import KafkaConsumer
+        from kafka.errors import KafkaError
+
+        try:
+            if self._consumer is None:
+                self._consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id="faultline-console",
+                                               request_timeout_ms=3000, bootstrap_timeout_ms=3000,
+                                               reconnect_backoff_max_ms=1000)
+            return observe.topic_depths(self._consumer, (".retry", ".dlq"))
+        except (KafkaError, OSError, ValueError) as error:
+            log.debug("topic depths unreadable: %r", error)
+            self.close()
+            return None
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            try:
+                self._consumer.close(autocommit=False)
+            except Exception:  # noqa: BLE001
+                pass
+            self._consumer = None
+
+
+def orders_by_status(order_url: str, session: requests.Session, timeout_s: float = 2.0) -> dict[str, int] | None:
+    """Every order's status, counted, through order's paged listing (None when order does not answer)."""
+    counts: Counter[str] = Counter()
+    offset: int | None = 0
+    try:
+        while offset is not None:
+            body = session.get(f"{order_url}/orders", params={"offset": offset, "limit": ORDERS_PAGE},
+                               timeout=timeout_s).json()
+            counts.update(order["status"] for order in body["orders"])
+            offset = body.get("next_offset")
+    except (requests.RequestException, ValueError, KeyError, TypeError):
+        return None
+    return dict(counts)
+
+
+def chaos_status(path: Path | None) -> dict | None:
+    """The phase file `faultline chaos run` keeps up to date (local stack only)."""
+    if path is None:
+        return None
+    try:
+        status = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not status.get("verdict") and not _alive(int(status.get("pid") or 0)):
+        status["detail"] = "the runner stopped before its verdict"
+        status["verdict"] = "ABORTED"
+    return status
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+# --- the collector ------------------------------------------------------------------------------------------
+class Collector:
+    def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
+                 depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
+                 slow_every_s: float = 2.0) -> None:
+        self.endpoints = endpoints
+        self.membership = membership
+        self.depths = depths
+        self.order_url = order_url
+        self.chaos_file = chaos_file
+        self.slow_every_s = slow_every_s
+        self.http = requests.Session()
+        self.http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32))
+        self._pool = ThreadPoolExecutor(max_workers=24, thread_name_prefix="console-probe")
+        self._slow: dict = {"depths": None, "orders": None}
+        self._slow_lock = threading.Lock()
+
+    def _get(self, url: str) -> tuple[int | None, str | None]:
+        try:
+            response = self.http.get(url, timeout=PROBE_TIMEOUT_S)
+            return response.status_code, response.text
+        except requests.RequestException:
+            return None, None
+
+    def _instance(self, endpoint: Endpoint) -> InstanceObservation:
+        ready_f = self._pool.submit(self._get, endpoint.url + "/readyz")
+        board_f = self._pool.submit(self._get, endpoint.url + "/debug/resilience")
+        metrics_f = self._pool.submit(self._get, endpoint.url + "/metrics")
+        status, body = ready_f.result()
+        board_status, board = board_f.result()
+        metrics_status, metrics = metrics_f.result()
+        return InstanceObservation(endpoint, None if status is None else status == 200, _json(body),
+                                   _json(board) if board_status == 200 else None,
+                                   metrics if metrics_status == 200 else None)
+
+    def observe(self) -> Observation:
+        endpoints = self.endpoints()
+        instances = tuple(self._pool.map(self._instance, endpoints))
+        with self._slow_lock:
+            slow = dict(self._slow)
+        return Observation(time.time(), instances, tuple(self.membership.members()), slow["depths"],
+                           slow["orders"], chaos_status(self.chaos_file))
+
+    def read_slow(self) -> None:
+        """The readings that cost more (Kafka metadata, the order listing): every `slow_every_s`."""
+        depths = self.depths.read() if self.depths else None
+        orders = orders_by_status(self.order_url, self.http) if self.order_url else None
+        with self._slow_lock:
+            self._slow = {"depths": depths, "orders": orders}
+
+    def run_slow(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            started = time.monotonic()
+            self.read_slow()
+            stop.wait(max(self.slow_every_s - (time.monotonic() - started), 0.2))
+        if self.depths:
+            self.depths.close()
+
+
+def _json(text: str | None) -> dict | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
