@@ -42,7 +42,7 @@ APT_TOOLS=(
 )
 
 # The Python projects installed (editable) into the venv; a missing one is skipped.
-PY_PROJECTS=(services/kit services/order services/cart services/inventory services/email infra/ops)
+PY_PROJECTS=(services/kit services/order services/cart services/inventory services/email services/console infra/ops)
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }

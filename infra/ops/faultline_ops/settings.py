@@ -36,6 +36,7 @@ _INT_SETTINGS: dict[str, tuple[str, int]] = {
     "FAULTLINE_TOXIPROXY_PORT": ("toxiproxy_port", 8474),
     "FAULTLINE_ZIPKIN_PORT": ("zipkin_port", 9411),
     "FAULTLINE_OTLP_PORT": ("otlp_port", 4318),
+    "FAULTLINE_CONSOLE_PORT": ("console_port", 8090),
     "FAULTLINE_REPLICAS": ("replicas", 2),
     "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
 }
@@ -73,6 +74,7 @@ class Settings:
     toxiproxy_port: int = 8474
     zipkin_port: int = 9411     # Zipkin's UI and v2 API
     otlp_port: int = 4318       # OTLP over HTTP into the OpenTelemetry Collector, which sends traces to Zipkin
+    console_port: int = 8090    # the control room
     replicas: int = 2
     topic_partitions: int = 6
     admin_token: str = "local-admin-token"
@@ -146,6 +148,10 @@ class Settings:
     @property
     def otel_collector_dir(self) -> Path:
         return self.home / "otel-collector"
+
+    @property
+    def console_url(self) -> str:
+        return f"http://{self.host}:{self.console_port}"
 
     @property
     def toxiproxy_url(self) -> str:

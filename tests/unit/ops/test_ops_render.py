@@ -115,15 +115,29 @@ def test_supervisor_groups_service_replicas_and_restarts_crashed_programs():
     conf = supervisor.supervisord_conf(make_settings())
     assert "[group:order]\nprograms=order-1,order-2\n" in conf
     assert "[program:haproxy]" in conf and "[program:kafka]" in conf
-    # kafka, redis, mailpit, zipkin, otel-collector, haproxy, toxiproxy + 8 instances
-    assert conf.count("autorestart=true") == 7 + 8
+    # kafka, redis, mailpit, zipkin, otel-collector, haproxy, toxiproxy + 8 instances + the console
+    assert conf.count("autorestart=true") == 7 + 8 + 1
     assert "stdout_logfile=/state/logs/email-2.log" in conf
+
+
+def test_the_console_watches_the_same_stack_on_its_own_port():
+    from faultline_ops.render import console
+
+    settings = make_settings(replicas=3, console_port=9590, admin_token="t0k")
+    program = console.program(settings)
+    env = dict(program.environment)
+    assert (program.port, env["FAULTLINE_BIND"]) == (9590, "127.0.0.1:9590")
+    assert env["FAULTLINE_CONSOLE_BACKEND"] == "local" and env["FAULTLINE_REPLICAS"] == "3"
+    assert env["FAULTLINE_ADMIN_TOKEN"] == "t0k" and env["FAULTLINE_HOME"] == str(settings.home)
+    assert env["FAULTLINE_ORDER_PORT"] == str(settings.order_port)
+    assert env["FAULTLINE_KAFKA_BOOTSTRAP"] == settings.kafka_bootstrap
+    assert not program.autostart
 
 
 def test_supervisor_infra_only_leaves_out_services_and_haproxy():
     conf = supervisor.supervisord_conf(make_settings(), infra_only=True)
     assert "[program:redis]" in conf and "[program:mailpit]" in conf
-    assert "haproxy" not in conf and "[group:" not in conf
+    assert "haproxy" not in conf and "[group:" not in conf and "console" not in conf
 
 
 def test_settings_read_ports_and_state_dir_from_the_environment():

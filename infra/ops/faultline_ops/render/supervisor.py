@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import groupby
 from string import Template
 
-from faultline_ops.render import haproxy, kafka, mailpit, otel_collector, redis, services, toxiproxy, zipkin
+from faultline_ops.render import console, haproxy, kafka, mailpit, otel_collector, redis, services, toxiproxy, zipkin
 from faultline_ops.render.program import Program
 from faultline_ops.settings import Settings
 
@@ -98,7 +98,8 @@ def infra_programs(settings: Settings) -> list[Program]:
 
 
 def app_programs(settings: Settings) -> list[Program]:
-    return [haproxy.program(settings), toxiproxy.program(settings), *services.programs(settings)]
+    return [haproxy.program(settings), toxiproxy.program(settings), *services.programs(settings),
+            console.program(settings)]
 
 
 def programs(settings: Settings, infra_only: bool) -> list[Program]:
