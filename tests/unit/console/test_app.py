@@ -118,14 +118,14 @@ def test_a_fault_the_backend_refuses_is_a_409_problem(console):
     assert response.status_code == 409 and "STOPPED" in response.get_json()["detail"]
 
 
-def test_the_event_stream_sends_the_rendered_round(console):
-    client, _, _ = console
-    response = client.get("/events", buffered=False)
-    first = next(response.response).decode()
-    response.close()
-    assert first.startswith("id: ") and "event: state" in first
-    payload = json.loads(first.split("data: ", 1)[1])
-    assert 'data-member="suspect"' in payload["html"]["instances"] and "<svg" in payload["html"]["topology"]
+def test_the_page_polls_for_rounds_newer_than_the_one_it_has(console):
+    client, _, live = console
+    first = client.get("/api/view").get_json()
+    assert 'data-member="suspect"' in first["html"]["instances"] and "<svg" in first["html"]["topology"]
+    live.refresh()
+    newer = client.get(f"/api/view?after={first['version']}").get_json()
+    assert newer["version"] == first["version"] + 1
+    assert client.get("/api/view?after=abc").status_code == 400
 
 
 def test_kubernetes_pods_are_offered_by_their_index_among_the_services_running_pods():

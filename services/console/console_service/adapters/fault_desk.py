@@ -26,7 +26,7 @@ class DeskEntry:
 
     def describe(self) -> dict:
         return {"id": self.id, "kind": self.action.kind, "what": self.action.describe(),
-                "description": self.fault.description, "state": self.state, "error": self.error,
+                "description": self.fault.description.removesuffix(" for 0 s"), "state": self.state, "error": self.error,
                 "lift_verb": LIFT_VERBS[self.action.kind], "applied_at": self.applied_at,
                 "lifted_at": self.lifted_at}
 

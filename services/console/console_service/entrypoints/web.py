@@ -1,18 +1,18 @@
-"""HTTP -> the board and the fault desk: the page, its event stream, and the buttons' API (admin token)."""
+"""HTTP -> the board and the fault desk: the page, its long-polled rounds, and the buttons' API (admin token)."""
 from __future__ import annotations
 
 from typing import Callable
 
-from flask import Blueprint, Flask, Response, jsonify, render_template, request, stream_with_context
+from flask import Blueprint, Flask, Response, jsonify, render_template, request
 
 from faultline_kit.health import admin_only
-from faultline_kit.problems import Problem, parse_body
+from faultline_kit.problems import Problem, int_query_arg, parse_body
 from faultline_ops.errors import StackError
 
 from ..actions import ROUTES, SERVICE_NAMES, ActionRequest
 
 FRAGMENTS = ("instances", "groups", "outbox", "orders", "figures", "faults", "chaos")
-KEEPALIVE_S = 15.0
+LONG_POLL_S = 10.0
 
 
 def fragment_renderer(app: Flask) -> Callable[[dict], dict[str, str]]:
@@ -39,21 +39,17 @@ def console_blueprint(deps, admin_token: Callable[[], str]) -> Blueprint:
                                instances=deps.instances(), backend=deps.backend,
                                interval_ms=int(board.interval_s * 1000))
 
-    @web.get("/events")
-    def events():
-        def stream():
-            seen = -1
-            while True:
-                version, payload = deps.board.wait(seen, KEEPALIVE_S)
-                if version == seen or payload is None:
-                    yield ": keepalive\n\n"
-                    continue
-                seen = version
-                yield f"id: {version}\nevent: state\ndata: {payload}\n\n"
-
-        response = Response(stream_with_context(stream()), mimetype="text/event-stream")
+    @web.get("/api/view")
+    def view():
+        """Long poll: the rendered round newer than `after`, as soon as it exists (at most ~10 s later, else the
+        current one). The page asks again at once, so it is one round behind at most."""
+        after = int_query_arg(request, "after", 0, 0, 2**62)
+        version, payload = deps.board.wait(after, LONG_POLL_S)
+        if payload is None:
+            raise Problem(503, "Not ready", "the first collection round has not finished yet",
+                          headers={"Retry-After": "1"})
+        response = Response(f'{{"version": {version}, {payload[1:]}', mimetype="application/json")
         response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Accel-Buffering"] = "no"
         return response
 
     @web.get("/api/state")

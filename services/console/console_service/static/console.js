@@ -1,4 +1,4 @@
-// The control room's few lines of script: apply each server-rendered round from the event stream, draw two
+// The control room's few lines of script: apply each server-rendered round (long-polled), draw two
 // uPlot charts, and send the fault buttons to the API with the admin token the person typed.
 (function () {
   "use strict";
@@ -35,9 +35,27 @@
     live.textContent = "live · " + new Date(state.at * 1000).toLocaleTimeString();
   }
 
-  const events = new EventSource("events");
-  events.addEventListener("state", (e) => apply(JSON.parse(e.data)));
-  events.onerror = () => { live.dataset.state = "reconnecting"; live.textContent = "reconnecting…"; };
+  // Long polling: each request returns as soon as the server has a newer round, so the page is at most one
+  // round behind; stop() lets the request in flight finish, so leaving the page aborts nothing.
+  let running = true;
+  let version = 0;
+  async function poll() {
+    while (running) {
+      try {
+        const response = await fetch("api/view?after=" + version, { cache: "no-store" });
+        if (!response.ok) throw new Error("HTTP " + response.status);
+        const state = await response.json();
+        version = state.version;
+        apply(state);
+      } catch (error) {
+        live.dataset.state = "reconnecting";
+        live.textContent = "reconnecting…";
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
+  }
+  const polling = poll();
+  window.controlRoom = { stop: () => { running = false; return polling; } };
 
   function say(text, ok) {
     const m = $("action-message");
