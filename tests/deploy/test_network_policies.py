@@ -24,6 +24,8 @@ APP_FLOWS = {
     *{(svc, "otel-collector", 4318) for svc in ("order", "cart", "inventory", "email")},
     ("otel-collector", "zipkin", 9411),
     ("kafka", "kafka", 9092), ("kafka", "kafka", 9093),
+    # The control room reads every service pod and Kafka (heartbeats, topic depths).
+    *{("console", svc, 8080) for svc in ("order", "cart", "inventory", "email")}, ("console", "kafka", 9092),
 }
 LOCUST_FLOWS = {("locust-worker", "locust", 5557),
                 *{("locust-worker", svc, 8080) for svc in ("cart", "order", "inventory")}}
@@ -137,7 +139,7 @@ def test_nodeports_open_only_their_api_and_ui_ports_to_the_outside():
     reachable = {(dst, port) for dst, target in everyone.items() for port in target["ports"]
                  if allowed(policies, OUTSIDE, target, port)}
     assert reachable == {("order", 8080), ("cart", 8080), ("inventory", 8080), ("email", 8080),
-                         ("mailpit", 8025), ("zipkin", 9411), ("locust", 8089)}
+                         ("mailpit", 8025), ("zipkin", 9411), ("locust", 8089), ("console", 8090)}
 
 
 @pytest.mark.parametrize("case", ["default", "observability"])
@@ -156,10 +158,23 @@ def test_every_pod_resolves_names(protocol, case):
     policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
     for name, pod in pods(objects).items():
         assert allowed(policies, pod, KUBE_DNS | {"port_names": {}}, 53, protocol), name
-    # ... and reaches nothing else outside the namespace.
+    # ... and reaches nothing else outside the namespace (the console: only the API server's ports, below).
     for name, pod in pods(objects).items():
-        assert not direction_allows(policies, "Egress", pod, OUTSIDE, 443, {}, "TCP"), name
+        if name != "console":
+            assert not direction_allows(policies, "Egress", pod, OUTSIDE, 443, {}, "TCP"), name
+        assert not direction_allows(policies, "Egress", pod, OUTSIDE, 8080, {}, "TCP"), name
 
 
 def test_without_network_policies_nothing_is_rendered():
     assert not [obj for obj in render("dev") if obj["kind"] == "NetworkPolicy"]
+
+
+def test_the_console_reaches_the_api_server_on_its_ports_only():
+    objects = render("default")
+    policies = [obj for obj in objects if obj["kind"] == "NetworkPolicy"]
+    console = pods(objects)["console"]
+    api_server = {"labels": {}, "namespace_labels": {"kubernetes.io/metadata.name": "default"}}
+    assert all(direction_allows(policies, "Egress", console, api_server, port, {}, "TCP") for port in (443, 6443))
+    assert not direction_allows(policies, "Egress", console, api_server, 8080, {}, "TCP")
+    others = {name: pod for name, pod in pods(objects).items() if name != "console"}
+    assert not any(direction_allows(policies, "Egress", pod, api_server, 443, {}, "TCP") for pod in others.values())

@@ -119,12 +119,17 @@ def test_no_image_floats(case_objects):
 
 
 def test_no_pod_gets_service_links_or_an_api_token(case_objects):
-    """Service links would inject *_SERVICE_HOST/PORT variables (KAFKA_* ones become broker properties)."""
+    """Service links would inject *_SERVICE_HOST/PORT variables (KAFKA_* ones become broker properties). Only the
+    control room talks to the API server (its buttons: the chaos runner's k8s backend), with its own account."""
     _, objects = case_objects
     for workload in workloads(objects):
         spec = pod_spec(workload)
         assert spec.get("enableServiceLinks") is False, workload["metadata"]["name"]
-        assert spec.get("automountServiceAccountToken") is False, workload["metadata"]["name"]
+        if component(workload) == "console":
+            assert spec["serviceAccountName"] == "faultline-console"
+            assert spec["automountServiceAccountToken"] is True
+        else:
+            assert spec.get("automountServiceAccountToken") is False, workload["metadata"]["name"]
 
 
 def test_workload_selectors_match_their_pod_labels(case_objects):

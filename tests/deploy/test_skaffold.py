@@ -86,7 +86,20 @@ def test_artifact_builds_the_services_dockerfile_from_the_services_context(servi
 
 def test_artifacts_are_exactly_the_images_the_chart_deploys():
     chart_images = {VALUES["components"][name]["image"]["repository"] for name in VALUES["components"]}
+    chart_images.add(VALUES["console"]["image"]["repository"])
     assert {a["image"] for a in SKAFFOLD["build"]["artifacts"]} == chart_images
+
+
+def test_the_console_is_built_from_the_repository_root_and_reaches_its_container():
+    artifact = next(a for a in SKAFFOLD["build"]["artifacts"] if a["image"] == "faultline/console")
+    assert ROOT / artifact["context"] == ROOT
+    assert (ROOT / artifact["docker"]["dockerfile"]).resolve() == ROOT / "services" / "console" / "Dockerfile"
+    templates = SKAFFOLD["deploy"]["helm"]["releases"][0]["setValueTemplates"]
+    assert templates["console.image.repository"] == "{{.IMAGE_REPO_faultline_console}}"
+    assert templates["console.image.tag"] == "{{.IMAGE_TAG_faultline_console}}"
+    objects = render(None, "console.image.repository=example/console", "console.image.tag=abc123")
+    [console] = [o for o in objects if o["kind"] == "Deployment" and o["metadata"]["name"] == "faultline-console"]
+    assert pod_spec(console)["containers"][0]["image"] == "example/console:abc123"
 
 
 @pytest.mark.parametrize("service", SERVICES)

@@ -177,9 +177,13 @@ class KubernetesBackend:
     def from_kube_config(cls, settings: Settings) -> "KubernetesBackend":
         from kubernetes import client, config
 
+        context: dict = {}
         try:
-            config.load_kube_config()
-            _, context = config.list_kube_config_contexts()
+            if os.environ.get("KUBERNETES_SERVICE_HOST"):   # in a pod (the control room): its ServiceAccount
+                config.load_incluster_config()
+            else:
+                config.load_kube_config()
+                _, context = config.list_kube_config_contexts()
         except Exception as error:  # noqa: BLE001 - any config problem is the same message to the user
             raise StackError(f"no usable kube context ({error}); `make kind-up` creates one") from None
         namespace = os.environ.get("FAULTLINE_K8S_NAMESPACE") or context.get("context", {}).get("namespace") \
