@@ -8,7 +8,7 @@ FAULTLINE := $(VENV)/bin/faultline
 PYTEST_ARGS ?=
 UP_ARGS ?=
 
-.PHONY: help bootstrap up down clean status verify test
+.PHONY: help bootstrap up down clean status verify test control-room-png
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -48,6 +48,10 @@ screenshots: bootstrap ## regenerate README's pictures (docs/images/*.png) with 
 	$(PY) -m pytest $(PYTEST_ARGS) $(DOC_SCREENSHOT_TESTS)
 	@mkdir -p docs/images; for name in $(DOC_SCREENSHOTS); do \
 	  cp reports/browser/$$name.png docs/images/$$name.png && echo "docs/images/$$name.png"; done
+
+control-room-png: bootstrap ## docs/images/control-room.png: the control room during a fault (own test stack, headless Chromium)
+	$(PY) -m pytest $(PYTEST_ARGS) tests/browser/test_console.py -k breaker
+	$(PY) infra/docs_image.py reports/browser/console-breaker-open.png docs/images/control-room.png
 
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
 TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin

@@ -42,6 +42,7 @@ class Observation:
     depths: dict[str, int] | None = None              # retry and dead-letter topic depths; None: Kafka unreadable
     orders_by_status: dict[str, int] | None = None    # None: order unreadable
     chaos: dict | None = None                         # the running (or last) chaos experiment, if any
+    full: bool = True                                 # /readyz and /metrics were read this round
 
 
 # --- instances --------------------------------------------------------------------------------------------------
@@ -255,7 +256,10 @@ class History:
         self._failed = MonotonicTotal()
         self._saga: dict[float, MonotonicTotal] = {}
 
-    def add(self, obs: Observation, backlog: int | None, lag: int) -> Sample:
+    def add(self, obs: Observation, backlog: int | None, lag: int) -> Sample | None:
+        """Extend with a round that read /metrics; rounds that did not leave the history as it is."""
+        if not obs.full:
+            return self.samples[-1] if self.samples else None
         first = not self.samples
         for seen in obs.instances:
             if seen.metrics is None:

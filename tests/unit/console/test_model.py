@@ -109,3 +109,11 @@ def test_history_gives_rates_and_last_minute_figures_without_counting_what_came_
     series = history.series()
     assert series["checkouts"] == [10.0, 20.0, 30.0] and series["failed"] == [0.0, 2.0, 3.0]
     assert series["backlog"] == [1, 2, 3]
+
+
+def test_a_round_that_did_not_read_metrics_leaves_the_history_as_it_is():
+    history = model.History()
+    history.add(observation([seen("cart-1", metrics=metrics_text(5))], at=10.0), backlog=0, lag=0)
+    quick = model.Observation(10.5, (seen("cart-1"),), full=False)
+    history.add(quick, backlog=9, lag=0)
+    assert [s.at for s in history.samples] == [10.0]

@@ -149,13 +149,16 @@ def _alive(pid: int) -> bool:
 class Collector:
     def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
                  depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
-                 slow_every_s: float = 2.0) -> None:
+                 slow_every_s: float = 2.0, full_every: int = 2) -> None:
         self.endpoints = endpoints
         self.membership = membership
         self.depths = depths
         self.order_url = order_url
         self.chaos_file = chaos_file
         self.slow_every_s = slow_every_s
+        self.full_every = full_every
+        self._round = 0
+        self._last: dict[str, tuple[bool | None, dict | None]] = {}
         self.http = requests.Session()
         self.http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32))
         self._pool = ThreadPoolExecutor(max_workers=24, thread_name_prefix="console-probe")
@@ -169,24 +172,38 @@ class Collector:
         except requests.RequestException:
             return None, None
 
-    def _instance(self, endpoint: Endpoint) -> InstanceObservation:
-        ready_f = self._pool.submit(self._get, endpoint.url + "/readyz")
+    def _instance(self, endpoint: Endpoint, full: bool) -> InstanceObservation:
+        """/debug/resilience every round (a refused connection shows at once); /readyz and /metrics, which cost
+        the instance more (a Kafka probe, a metrics rendering), every `full` round only, the last answers kept."""
         board_f = self._pool.submit(self._get, endpoint.url + "/debug/resilience")
-        metrics_f = self._pool.submit(self._get, endpoint.url + "/metrics")
-        status, body = ready_f.result()
+        if full:
+            ready_f = self._pool.submit(self._get, endpoint.url + "/readyz")
+            metrics_f = self._pool.submit(self._get, endpoint.url + "/metrics")
         board_status, board = board_f.result()
-        metrics_status, metrics = metrics_f.result()
-        return InstanceObservation(endpoint, None if status is None else status == 200, _json(body),
-                                   _json(board) if board_status == 200 else None,
-                                   metrics if metrics_status == 200 else None)
+        if full:
+            status, body = ready_f.result()
+            metrics_status, metrics = metrics_f.result()
+            self._last[endpoint.name] = (None if status is None else status == 200, _json(body))
+            metrics = metrics if metrics_status == 200 else None
+        else:
+            metrics = None
+        ready, readiness = self._last.get(endpoint.name, (None, None))
+        if board_status is None:            # nothing answers: unreachable now, whatever /readyz said before
+            ready, readiness = None, None
+            self._last.pop(endpoint.name, None)
+        return InstanceObservation(endpoint, ready, readiness, _json(board) if board_status == 200 else None,
+                                   metrics)
 
     def observe(self) -> Observation:
+        """One round; every `full_every`-th also reads /readyz and /metrics (`full` says whether this one did)."""
         endpoints = self.endpoints()
-        instances = tuple(self._pool.map(self._instance, endpoints))
+        full = self._round % self.full_every == 0
+        self._round += 1
+        instances = tuple(self._pool.map(lambda e: self._instance(e, full), endpoints))
         with self._slow_lock:
             slow = dict(self._slow)
         return Observation(time.time(), instances, tuple(self.membership.members()), slow["depths"],
-                           slow["orders"], chaos_status(self.chaos_file))
+                           slow["orders"], chaos_status(self.chaos_file), full=full)
 
     def read_slow(self) -> None:
         """The readings that cost more (Kafka metadata, the order listing): every `slow_every_s`."""

@@ -10,7 +10,7 @@
 
   function chart(el, title, series) {
     const opts = {
-      title: title, width: Math.max(el.clientWidth, 320), height: 170,
+      title: title, width: Math.max(el.clientWidth, 320), height: 160,
       scales: { x: { time: true } },
       series: [{}].concat(series.map(([label, stroke]) => ({ label: label, stroke: stroke, width: 2, spanGaps: true }))),
       axes: [{}, { size: 45 }],
