@@ -42,7 +42,7 @@ class Observation:
     depths: dict[str, int] | None = None              # retry and dead-letter topic depths; None: Kafka unreadable
     orders_by_status: dict[str, int] | None = None    # None: order unreadable
     chaos: dict | None = None                         # the running (or last) chaos experiment, if any
-    full: bool = True                                 # /readyz and /metrics were read this round
+    full: bool = True                                 # /metrics was read this round
 
 
 # --- instances --------------------------------------------------------------------------------------------------

@@ -149,14 +149,15 @@ def _alive(pid: int) -> bool:
 class Collector:
     def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
                  depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
-                 slow_every_s: float = 2.0, full_every: int = 2) -> None:
+                 slow_every_s: float = 2.0, ready_every: int = 1, metrics_every: int = 4) -> None:
         self.endpoints = endpoints
         self.membership = membership
         self.depths = depths
         self.order_url = order_url
         self.chaos_file = chaos_file
         self.slow_every_s = slow_every_s
-        self.full_every = full_every
+        self.ready_every = ready_every
+        self.metrics_every = metrics_every
         self._round = 0
         self._last: dict[str, tuple[bool | None, dict | None]] = {}
         self.http = requests.Session()
@@ -172,38 +173,39 @@ class Collector:
         except requests.RequestException:
             return None, None
 
-    def _instance(self, endpoint: Endpoint, full: bool) -> InstanceObservation:
-        """/debug/resilience every round (a refused connection shows at once); /readyz and /metrics, which cost
-        the instance more (a Kafka probe, a metrics rendering), every `full` round only, the last answers kept."""
+    def _instance(self, endpoint: Endpoint, readiness: bool, metrics: bool) -> InstanceObservation:
+        """/debug/resilience every round (a refused connection shows at once); /readyz (a Redis and a Kafka probe
+        on the instance) and /metrics (a rendering of every series) only on the rounds asked, the last readiness
+        kept in between."""
         board_f = self._pool.submit(self._get, endpoint.url + "/debug/resilience")
-        if full:
-            ready_f = self._pool.submit(self._get, endpoint.url + "/readyz")
-            metrics_f = self._pool.submit(self._get, endpoint.url + "/metrics")
+        ready_f = self._pool.submit(self._get, endpoint.url + "/readyz") if readiness else None
+        metrics_f = self._pool.submit(self._get, endpoint.url + "/metrics") if metrics else None
         board_status, board = board_f.result()
-        if full:
+        if ready_f is not None:
             status, body = ready_f.result()
-            metrics_status, metrics = metrics_f.result()
             self._last[endpoint.name] = (None if status is None else status == 200, _json(body))
-            metrics = metrics if metrics_status == 200 else None
-        else:
-            metrics = None
-        ready, readiness = self._last.get(endpoint.name, (None, None))
+        text = None
+        if metrics_f is not None:
+            metrics_status, text = metrics_f.result()
+            text = text if metrics_status == 200 else None
+        ready, ready_body = self._last.get(endpoint.name, (None, None))
         if board_status is None:            # nothing answers: unreachable now, whatever /readyz said before
-            ready, readiness = None, None
+            ready, ready_body = None, None
             self._last.pop(endpoint.name, None)
-        return InstanceObservation(endpoint, ready, readiness, _json(board) if board_status == 200 else None,
-                                   metrics)
+        return InstanceObservation(endpoint, ready, ready_body, _json(board) if board_status == 200 else None, text)
 
     def observe(self) -> Observation:
-        """One round; every `full_every`-th also reads /readyz and /metrics (`full` says whether this one did)."""
+        """One round: every instance's board; readiness every `ready_every`-th round, metrics every
+        `metrics_every`-th (`Observation.full` says whether this round read them)."""
         endpoints = self.endpoints()
-        full = self._round % self.full_every == 0
+        readiness = self._round % self.ready_every == 0
+        metrics = self._round % self.metrics_every == 0
         self._round += 1
-        instances = tuple(self._pool.map(lambda e: self._instance(e, full), endpoints))
+        instances = tuple(self._pool.map(lambda e: self._instance(e, readiness, metrics), endpoints))
         with self._slow_lock:
             slow = dict(self._slow)
         return Observation(time.time(), instances, tuple(self.membership.members()), slow["depths"],
-                           slow["orders"], chaos_status(self.chaos_file), full=full)
+                           slow["orders"], chaos_status(self.chaos_file), full=metrics)
 
     def read_slow(self) -> None:
         """The readings that cost more (Kafka metadata, the order listing): every `slow_every_s`."""
