@@ -149,7 +149,8 @@ def _alive(pid: int) -> bool:
 class Collector:
     def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
                  depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
-                 slow_every_s: float = 2.0, ready_every: int = 1, metrics_every: int = 4) -> None:
+                 slow_every_s: float = 2.0, ready_every: int = 1, metrics_every: int = 4,
+                 orders_every: int = 3) -> None:
         self.endpoints = endpoints
         self.membership = membership
         self.depths = depths
@@ -158,6 +159,8 @@ class Collector:
         self.slow_every_s = slow_every_s
         self.ready_every = ready_every
         self.metrics_every = metrics_every
+        self.orders_every = orders_every
+        self._slow_round = 0
         self._round = 0
         self._last: dict[str, tuple[bool | None, dict | None]] = {}
         self.http = requests.Session()
@@ -208,9 +211,14 @@ class Collector:
                            slow["orders"], chaos_status(self.chaos_file), full=metrics)
 
     def read_slow(self) -> None:
-        """The readings that cost more (Kafka metadata, the order listing): every `slow_every_s`."""
+        """The readings that cost more: Kafka's topic depths every `slow_every_s`, the whole order listing (order
+        reads every order from Redis for it) every `orders_every` of those rounds."""
         depths = self.depths.read() if self.depths else None
-        orders = orders_by_status(self.order_url, self.http) if self.order_url else None
+        with self._slow_lock:
+            orders = self._slow["orders"]
+        if self.order_url and self._slow_round % self.orders_every == 0:
+            orders = orders_by_status(self.order_url, self.http)
+        self._slow_round += 1
         with self._slow_lock:
             self._slow = {"depths": depths, "orders": orders}
 
