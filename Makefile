@@ -50,7 +50,7 @@ screenshots: bootstrap ## regenerate README's pictures (docs/images/*.png) with 
 	  cp reports/browser/$$name.png docs/images/$$name.png && echo "docs/images/$$name.png"; done
 
 control-room-png: bootstrap ## docs/images/control-room.png: the control room during a fault (own test stack, headless Chromium)
-	$(PY) -m pytest $(PYTEST_ARGS) tests/browser/test_console.py -k breaker
+	$(PY) -m pytest $(PYTEST_ARGS) tests/browser/test_console.py -k cart_to_inventory_edge
 	$(PY) infra/docs_image.py reports/browser/console-breaker-open.png docs/images/control-room.png
 
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------

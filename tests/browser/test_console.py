@@ -184,6 +184,8 @@ def test_the_error_fault_opens_the_cart_to_inventory_edge_then_it_closes_after_c
             page.click("#btn-errors")
             page.wait_for_selector('g[data-edge="cart-inventory"][data-state="open"]', timeout=60_000)
             assert page.locator('tr[data-instance^="cart-"] [data-breaker="inventory"][data-state="open"]').count() >= 1
+            page.set_viewport_size({"width": 1280, "height": 1100})   # down to the instances: README's picture
+            page.evaluate("window.scrollTo(0, 0)")
             screenshot(page, "console-breaker-open")
             lift_from_page(page, "errors")
             page.wait_for_selector('g[data-edge="cart-inventory"][data-state="closed"]', timeout=90_000)
