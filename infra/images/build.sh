@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make images`: builds faultline/{order,cart,inventory,email}:<tag> from services/<name>/Dockerfile with podman
-# (context services/, as skaffold and docker use it), then prints each image's size and build time.
+# (context services/, as skaffold and docker use it) and faultline/console (context: the repository root), then
+# prints each image's size and build time.
 #
 # Machine-specific, never in the Dockerfiles: the host CA bundle and a pip.conf naming it are mounted into the
 # build so pip reaches the package index through this machine's TLS-inspecting proxy; the build runs on the
@@ -11,9 +12,9 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 build_one() {
-  local service="$1" start elapsed
+  local service="$1" context="${2:-$CONTEXT}" dockerfile="${3:-$CONTEXT/$service/Dockerfile}" start elapsed
   local args=(build --pull=never --network host --layers
-              -f "$CONTEXT/$service/Dockerfile"
+              -f "$dockerfile"
               -t "$(image_name "$service")"
               --build-arg "VERSION=$IMAGE_TAG"
               --build-arg "REVISION=$REVISION")
@@ -21,7 +22,7 @@ build_one() {
     args+=(-v "$HOST_CA_BUNDLE:/etc/ssl/certs/ca-certificates.crt:ro" -v "$PIP_CONF:/etc/pip.conf:ro")
   fi
   start=$(date +%s%N)
-  if ! podman "${args[@]}" "$CONTEXT" >"$LOGS/$service.log" 2>&1; then
+  if ! podman "${args[@]}" "$context" >"$LOGS/$service.log" 2>&1; then
     tail -n 30 "$LOGS/$service.log" >&2
     die "building $service failed; full log: $LOGS/$service.log"
   fi
@@ -51,9 +52,16 @@ main() {
     say "building from commit $REVISION (FAULTLINE_IMAGES_REV)"
   fi
   local services=("$@")
-  [[ ${#services[@]} -gt 0 ]] || services=("${SERVICES[@]}")
+  [[ ${#services[@]} -gt 0 ]] || services=("${SERVICES[@]}" console)
   printf '%-10s %-32s %11s %8s\n' service image size time
-  for service in "${services[@]}"; do build_one "$service"; done
+  for service in "${services[@]}"; do
+    if [[ "$service" == console ]]; then
+      # The control room carries infra/ops too: the repository root (work tree) is its context.
+      build_one console "$ROOT" "$ROOT/services/console/Dockerfile"
+    else
+      build_one "$service"
+    fi
+  done
 }
 
 main "$@"
