@@ -2,10 +2,11 @@
 # Imports images from podman's storage into containerd's k8s.io namespace (the one the kubelet's CRI uses), under
 # the names pods ask for: `podman save IMAGE | ctr -n k8s.io images import -`.
 #
-# Usage: import.sh [IMAGE...]; without arguments, every image of INFRA_IMAGES (lib.sh) and the four service
-# images faultline/<name>:<tag>. Short names are normalised as the kubelet does (redis:7.0.15 ->
-# docker.io/library/redis:7.0.15, faultline/order:0.1.0 -> docker.io/faultline/order:0.1.0); an image podman keeps
-# as localhost/<name> (how `podman build -t faultline/order:0.1.0` names it) is imported as docker.io/<name>.
+# Usage: import.sh [IMAGE...]; without arguments, every image of INFRA_IMAGES (lib.sh) and the five images
+# `make images` builds (faultline/<name>:<tag>: the four services and the console). Short names are normalised
+# as the kubelet does (redis:7.0.15 -> docker.io/library/redis:7.0.15, faultline/order:0.1.0 ->
+# docker.io/faultline/order:0.1.0); an image podman keeps as localhost/<name> (how `podman build -t
+# faultline/order:0.1.0` names it) is imported as docker.io/<name>.
 # CONTAINERD_ADDRESS picks the socket (default /run/containerd/containerd.sock); CONTAINERD_NAMESPACE the
 # namespace (default k8s.io). containerd must be running.
 set -euo pipefail
@@ -56,7 +57,7 @@ main() {
   local images=("$@") line service
   if [[ ${#images[@]} -eq 0 ]]; then
     for line in "${INFRA_IMAGES[@]}"; do images+=("${line#* }"); done
-    for service in "${SERVICES[@]}"; do images+=("$(image_name "$service")"); done
+    for service in "${SERVICES[@]}" console; do images+=("$(image_name "$service")"); done
   fi
   printf '%-58s %8s\n' "imported into containerd ($NAMESPACE)" time
   local image
