@@ -163,3 +163,17 @@ def test_toxics_have_no_kubernetes_equivalent_and_are_refused():
     with pytest.raises(StackError, match="cannot add a timeout toxic"):
         backend(FakeApi()).apply(step("proxy", {"route": "cart-to-order"}, duration_s=5,
                                       params={"mode": "timeout"}))
+
+
+def test_inside_a_pod_the_backend_uses_its_service_account_and_the_namespace_it_is_given(monkeypatch):
+    from kubernetes import config
+
+    loaded = []
+    monkeypatch.setattr(config, "load_incluster_config", lambda: loaded.append("in-cluster"))
+    monkeypatch.setattr(config, "load_kube_config", lambda: loaded.append("kubeconfig"))
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", "10.96.0.1")
+    monkeypatch.setenv("FAULTLINE_K8S_NAMESPACE", "shop")
+    monkeypatch.setenv("FAULTLINE_K8S_RELEASE", "demo")
+    backend = KubernetesBackend.from_kube_config(Settings(repo=Path("/r"), home=Path("/h"), cache=Path("/c")))
+    assert loaded == ["in-cluster"]
+    assert (backend.namespace, backend.release) == ("shop", "demo")
