@@ -323,7 +323,13 @@ def check_kafka_nodes(replicas: int) -> str:
     start = time.monotonic()
     for pod in pods:
         pod.start()
-    wait_until(f"{replicas} Kafka node(s) started", lambda: all(kafka_started(pod) for pod in pods), 420)
+    # Generous: three JVMs forming a quorum on a shared, busy 2-core machine took from 65 s to over 7 minutes.
+    try:
+        wait_until(f"{replicas} Kafka node(s) started", lambda: all(kafka_started(pod) for pod in pods), 900)
+    except CheckFailed as error:
+        states = ", ".join(f"{pod.name}: {'started' if kafka_started(pod) else 'not started'}, "
+                           f"{pod.restarts()} restart(s)" for pod in pods)
+        raise CheckFailed(f"{error} ({states})") from None
     started = time.monotonic() - start
     records = [f"record-{i}-{uuid.uuid4().hex[:8]}" for i in range(5)]
     produce_consume(pods[0], "infra-smoke", replicas, records)
