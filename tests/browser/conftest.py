@@ -52,7 +52,8 @@ class PageProblems:
         self.problems.append(f"uncaught script error: {error}")
 
     def on_request_failed(self, request: Request) -> None:
-        if self.own_origin(request.url):
+        # ERR_ABORTED: the browser dropped the request itself (a reload or a newer navigation replaced it).
+        if self.own_origin(request.url) and request.failure != "net::ERR_ABORTED":
             self.problems.append(f"request failed: {request.method} {request.url} ({request.failure})")
 
     def on_response(self, response: Response) -> None:

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 def test_every_replica_of_every_service_is_listed_and_up(stack, browser_page, screenshot):
     settings = stack.settings
     page = browser_page
-    page.goto(f"http://{settings.host}:{settings.haproxy_stats_port}/")
+    # The page reloads itself every 5 s; ";norefresh" is its own "Disable refresh" link, so it holds still to be read.
+    page.goto(f"http://{settings.host}:{settings.haproxy_stats_port}/;norefresh")
     for service in SERVICES:
         for instance in settings.instances(service):
             # One row per server, its first cell the server's anchor; HAProxy paints an UP server's row
