@@ -128,3 +128,24 @@ chaos-all: bootstrap ## every chaos experiment in turn, then their verdicts and 
 
 chaos-demo: bootstrap ## Locust shoppers while chaos kills a replica of each service, then Kafka 20 s; plots, verify (make up first)
 	@$(PY) loadtests/chaos_demo.py $(CHAOS_DEMO_ARGS)
+
+# --- a real single-node Kubernetes on this machine, without Docker (infra/cluster, faultline cluster ...) --------
+.PHONY: cluster-up cluster-down cluster-deploy cluster-forward cluster-test
+FORWARD_ARGS ?=
+CLUSTER_TEST_ARGS ?=
+
+cluster-up: bootstrap ## build (once) and start Kubernetes 1.34 here: etcd, control plane, containerd, CoreDNS, storage, NetworkPolicies
+	@bash infra/cluster/bootstrap.sh
+	@$(FAULTLINE) cluster up
+
+cluster-down: ## stop the cluster; remove its processes, bridge, routes, rules, mounts and cgroups
+	@if [ -x $(FAULTLINE) ]; then $(FAULTLINE) cluster down; else echo "nothing to stop (no $(VENV))"; fi
+
+cluster-deploy: bootstrap images ## build and import every image the chart names, helm upgrade --install, wait until Ready
+	@$(FAULTLINE) cluster deploy
+
+cluster-forward: ## port-forward 8081-8084, Mailpit and the trace UI as skaffold run --port-forward (FORWARD_ARGS=--stop)
+	@$(FAULTLINE) cluster forward $(FORWARD_ARGS)
+
+cluster-test: bootstrap ## tests/cluster against the real cluster (starts it when down, stops what it started)
+	$(PY) -m pytest $(CLUSTER_TEST_ARGS) tests/cluster

@@ -98,14 +98,15 @@ install_kafka_classpath() {
   echo "$want" >"$stamp"
 }
 
+# Installs every "<binary> <package>@<version>" line of GO_TOOLS into ${1:-$CACHE/bin}.
 install_go_tools() {
-  local line binary spec package version target build info
-  mkdir -p "$CACHE/bin"
+  local bin="${1:-$CACHE/bin}" line binary spec package version target build info
+  mkdir -p "$bin"
   for line in "${GO_TOOLS[@]}"; do
     read -r binary spec <<<"$line"
     package="${spec%@*}"
     version="${spec#*@}"
-    target="$CACHE/bin/$binary"
+    target="$bin/$binary"
     # The binary records the package and module version it was built from; reinstall only when they differ.
     info="$(go version -m "$target" 2>/dev/null || true)"
     if [[ -x "$target" ]] && grep -qE "^[[:space:]]+path[[:space:]]+$package$" <<<"$info" \
@@ -114,7 +115,7 @@ install_go_tools() {
     fi
     say "go install $spec (into $target)"
     build="$(mktemp -d)"
-    GOBIN="$build" go install "$spec"
+    GOBIN="$build" go install ${GO_INSTALL_FLAGS:-} "$spec"
     mv -f "$build/${package##*/}" "$target"
     rm -rf "$build"
   done
@@ -235,4 +236,7 @@ main() {
   install_venv
 }
 
-main "$@"
+# Sourced by infra/cluster/bootstrap.sh for its helpers; run, it installs the local stack's needs.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi

@@ -27,6 +27,12 @@ def _chaos(argv: list[str]) -> int:
     return int(chaos_main(argv) or 0)
 
 
+def _cluster(argv: list[str]) -> int:
+    from faultline_ops.cluster.cli import main as cluster_main
+
+    return int(cluster_main(argv) or 0)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="faultline",
@@ -44,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("verify", help="check the system's invariants through its APIs", add_help=False)
     commands.add_parser("chaos", help="run a chaos experiment under load and judge it (chaos list, chaos run NAME)",
                         add_help=False)
+    commands.add_parser("cluster", help="a real single-node Kubernetes here: cluster up|down|deploy|forward|status",
+                        add_help=False)
     return parser
 
 
@@ -53,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         return _verify(argv[1:])
     if argv[:1] == ["chaos"]:
         return _chaos(argv[1:])
+    if argv[:1] == ["cluster"]:
+        return _cluster(argv[1:])
     args = build_parser().parse_args(argv)
     try:
         settings = settings_module.from_env()

@@ -107,7 +107,11 @@ def programs(settings: Settings, infra_only: bool) -> list[Program]:
 
 
 def supervisord_conf(settings: Settings, infra_only: bool = False) -> str:
-    selected = programs(settings, infra_only)
+    return render(settings, programs(settings, infra_only))
+
+
+def render(settings: Settings, selected: list[Program]) -> str:
+    """The whole file for `selected`; `settings` needs only the paths (the cluster's settings have them too)."""
     header = _HEADER.substitute(
         socket=escape(str(settings.supervisor_socket)),
         logs=escape(str(settings.logs)),
