@@ -10,11 +10,13 @@
   enforced when the cluster's network plugin enforces NetworkPolicy (kind's default kindnet does, from v0.24).
   Timeout and latency toxics have no Kubernetes equivalent here and are refused.
 
-The load and the readiness of each service's front still go through `Settings.service_url` (loopback): forward
-them with `kubectl port-forward svc/<release>-<service> <front port>:<port>` before running.
+The load and the readiness of each service's front still go through `Settings.service_url` (loopback): point the
+FAULTLINE_*_PORT variables at the chart's NodePorts (nodePorts.enabled: balanced over the ready pods, so a deleted
+pod costs no request), or forward them with `kubectl port-forward svc/<release>-<service> <front port>:<port>`
+(pinned to one pod: a kill breaks it).
 
-Untested against a real cluster (none is available where it was written): its decisions are unit-tested with the
-client's objects faked.
+Its decisions are unit-tested with the client's objects faked; tests/cluster runs kill-replica, kill-kafka and
+kill-redis with it against the real single-node cluster of `make cluster-up`.
 """
 from __future__ import annotations
 

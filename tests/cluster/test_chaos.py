@@ -1,0 +1,46 @@
+"""The chaos runner's Kubernetes backend against the real cluster: pods deleted one service at a time under
+Locust load, then the Kafka pod, then the Redis pod; each experiment's verdict, then `faultline verify`."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import Cluster, locust
+
+
+def run_experiment(cluster: Cluster, name: str, reports: Path) -> dict:
+    result = cluster.stack.faultline("chaos", "run", name, "--backend", "k8s", "--short", "--reports",
+                                     str(reports), "--json", timeout=600, check=False)
+    start = result.stdout.rfind("\n{")
+    assert start >= 0, f"no figures from chaos run {name} (exit {result.returncode}):\n{result.stdout}\n" \
+                       f"{result.stderr}"
+    figures = json.loads(result.stdout[start:])
+    summary = (Path(figures["report"]) / "summary.md").read_text()
+    assert figures["verdict"] == "PASS", summary
+    assert result.returncode == 0, summary
+    return figures
+
+
+def test_kill_replica_deletes_a_pod_of_each_service_under_locust_load_without_a_failed_checkout(
+        cluster: Cluster, tmp_path: Path):
+    with locust(cluster, tmp_path) as shoppers:
+        figures = run_experiment(cluster, "kill-replica", tmp_path / "reports")
+    requests_sent, failures = shoppers.totals()
+    assert figures["failed_checkouts"] == 0, figures
+    assert requests_sent > 0 and failures == 0, shoppers.log.read_text()[-3000:]
+    assert figures["orders_lost"] == 0 and figures["orders_duplicated"] == 0, figures
+
+
+@pytest.mark.parametrize("name", ["kill-kafka", "kill-redis"])
+def test_an_infrastructure_pod_deleted_is_survived_as_the_experiment_promises(cluster: Cluster, name: str,
+                                                                              tmp_path: Path):
+    figures = run_experiment(cluster, name, tmp_path)
+    assert figures["orders_lost"] == 0 and figures["orders_duplicated"] == 0, figures
+    cluster.wait_all_ready()
+
+
+def test_verify_passes_against_the_cluster_after_the_experiments(cluster: Cluster):
+    result = cluster.stack.faultline("verify", "--json", timeout=180, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
