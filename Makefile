@@ -141,7 +141,7 @@ cluster-up: bootstrap ## build (once) and start Kubernetes 1.34 here: etcd, cont
 cluster-down: ## stop the cluster; remove its processes, bridge, routes, rules, mounts and cgroups
 	@if [ -x $(FAULTLINE) ]; then $(FAULTLINE) cluster down; else echo "nothing to stop (no $(VENV))"; fi
 
-cluster-deploy: bootstrap images ## build and import every image the chart names, helm upgrade --install, wait until Ready
+cluster-deploy: bootstrap images infra-images ## build and import every image the chart names, helm upgrade --install, wait until Ready
 	@$(FAULTLINE) cluster deploy
 
 cluster-forward: ## port-forward 8081-8084, Mailpit and the trace UI as skaffold run --port-forward (FORWARD_ARGS=--stop)

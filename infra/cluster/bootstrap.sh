@@ -115,6 +115,8 @@ cluster_main() {
   build_etcd
   GO_INSTALL_FLAGS="-trimpath -ldflags=-s -ldflags=-w" CGO_ENABLED=0 install_go_tools "$BIN"
   build_node_images
+  # The pod sandbox image is one of the chart's infra images (infra/images builds it for `make infra-images` too).
+  podman image exists registry.k8s.io/pause:3.10 || bash "$ROOT/infra/images/infra.sh" pause
 }
 
 cluster_main "$@"

@@ -45,7 +45,8 @@ import_one() {
     ctr -n "$NAMESPACE" images tag --force "$source" "$target" >/dev/null
     ctr -n "$NAMESPACE" images rm "$source" >/dev/null
   fi
-  ctr -n "$NAMESPACE" images ls -q | grep -qxF "$target" || die "$target is not in containerd after the import"
+  # grep reads to the end (no -q): with pipefail, an early exit would SIGPIPE ctr and fail the check.
+  ctr -n "$NAMESPACE" images ls -q | grep -xF "$target" >/dev/null || die "$target is not in containerd after the import"
   elapsed=$(( ($(date +%s%N) - start) / 100000000 ))
   printf '%-58s %7ss\n' "$target" "$((elapsed / 10)).$((elapsed % 10))"
 }

@@ -16,7 +16,7 @@ import yaml
 
 from faultline_ops import supervisor
 from faultline_ops.cluster import images, kube
-from faultline_ops.cluster.layout import ClusterSettings
+from faultline_ops.cluster.layout import KUBERNETES_VERSION, ClusterSettings
 from faultline_ops.errors import StackError
 from faultline_ops.render.program import Program
 from faultline_ops.render.supervisor import render
@@ -45,7 +45,7 @@ def _set_args() -> list[str]:
 
 def rendered_objects(cluster: ClusterSettings) -> list[dict[str, Any]]:
     text = helm(cluster, "template", RELEASE, str(chart_path(cluster)), "--namespace", NAMESPACE,
-                *_set_args()).stdout
+                "--kube-version", KUBERNETES_VERSION, *_set_args()).stdout
     return [doc for doc in yaml.safe_load_all(text) if doc]
 
 
@@ -78,17 +78,6 @@ def normalize(image: str) -> str:
     return f"docker.io/{image}"
 
 
-def tag_local_builds(names: list[str]) -> None:
-    """`make images` tags faultline/<service>:<tag>, which podman stores as localhost/...: give each the name the
-    pods ask for (docker.io/faultline/...), as `kind load` and skaffold do."""
-    for name in names:
-        if images.podman_id(name):
-            continue
-        local = "localhost/" + name.removeprefix("docker.io/").removeprefix("library/")
-        if images.podman_id(local):
-            subprocess.run(["podman", "tag", local, name], check=True)
-
-
 def ensure_namespace(cluster: ClusterSettings) -> None:
     """The namespace as k8s/manifests defines it: held to the restricted Pod Security Standard, so the API server
     rejects any pod that breaks it (helm's --create-namespace would make it without the label)."""
@@ -100,9 +89,7 @@ def deploy(cluster: ClusterSettings) -> None:
     start = time.monotonic()
     if not kube.api_ready(cluster):
         raise StackError("the cluster is not up: run make cluster-up")
-    wanted = chart_images(rendered_objects(cluster))
-    tag_local_builds(wanted)
-    images.import_missing(cluster, wanted)
+    images.import_missing(cluster, chart_images(rendered_objects(cluster)))
     ensure_namespace(cluster)
     print(f"cluster: helm upgrade --install {RELEASE} charts/faultline (namespace {NAMESPACE}); waiting for every "
           f"pod to be Ready", flush=True)

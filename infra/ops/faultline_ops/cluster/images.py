@@ -1,9 +1,11 @@
-"""Images into the node's containerd: built with podman on this machine (nothing can be pulled), saved, imported
-under the exact names the pods ask for. An image is imported again when podman holds a different build of it."""
+"""Images into the node's containerd: built with podman on this machine (nothing can be pulled) and imported by
+infra/images/import.sh under the exact names the pods ask for. An image is imported again only when podman holds
+another build of it than the one imported last."""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 
@@ -19,18 +21,19 @@ def podman_id(name: str) -> str:
     return result.stdout.strip() if result.returncode == 0 else ""
 
 
+def podman_build_of(name: str) -> str:
+    """The id of the build import.sh would import for `name` (podman keeps `podman build -t faultline/x` as
+    localhost/faultline/x)."""
+    return podman_id(name) or podman_id("localhost/" + name.removeprefix("docker.io/"))
+
+
 def import_image(cluster: ClusterSettings, name: str) -> float:
-    """Save `name` from podman and import it into containerd's k8s.io namespace; returns seconds taken."""
     start = time.monotonic()
-    save = subprocess.Popen(["podman", "save", "--format", "docker-archive", name], stdout=subprocess.PIPE)
-    try:
-        result = subprocess.run(["ctr", "--address", str(cluster.containerd_socket), "--namespace", "k8s.io",
-                                 "images", "import", "-"], stdin=save.stdout, capture_output=True)
-    finally:
-        save.stdout.close()
-        save.wait()
-    if save.returncode != 0 or result.returncode != 0:
-        raise StackError(f"importing {name} into containerd failed: {result.stderr.decode().strip()}")
+    env = {**os.environ, "CONTAINERD_ADDRESS": str(cluster.containerd_socket)}
+    result = subprocess.run(["bash", str(cluster.repo / "infra" / "images" / "import.sh"), name],
+                            env=env, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise StackError(f"importing {name} into containerd failed: {result.stderr.strip()}")
     return time.monotonic() - start
 
 
@@ -41,7 +44,7 @@ def import_missing(cluster: ClusterSettings, names: list[str]) -> list[str]:
     have = kube.images(cluster)
     imported = []
     for name in names:
-        wanted = podman_id(name)
+        wanted = podman_build_of(name)
         if not wanted:
             raise StackError(f"image {name} is not in podman's storage: build it first "
                              f"(make images, make infra-images; infra/cluster/bootstrap.sh for the node's own)")
