@@ -4,7 +4,9 @@ One worker process per instance serves HTTP on threads and runs the instance's b
 relays). SIGTERM, all within 10 s:
 1. /readyz answers 503 at once, but the instance keeps serving for FAULTLINE_DRAIN_DELAY_S (2 s), so the load
    balancer (HAProxy checks every 1 s, two failures) or a Kubernetes endpoint update stops sending it traffic
-   before it stops accepting: nobody's request waits in a listen queue nobody reads;
+   before it stops accepting: nobody's request waits in a listen queue nobody reads; every answer in that window
+   says `Connection: close`, so a keep-alive client (which kube-proxy's conntrack keeps pinned to this pod after
+   the Service dropped it) reconnects to a ready instance instead of finding its connection closed under it;
 2. the worker stops accepting and finishes the requests in flight;
 3. worker_exit stops the background tasks: consumers commit their offsets and leave the group at once.
 gunicorn's graceful_timeout (8 s) bounds the whole sequence.
@@ -48,6 +50,13 @@ def _drain_before_exit(runtime):
 
     if drain_delay_s > 0 and callable(stop_accepting):
         signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def pre_request(worker, req):
+    """While draining, close each connection after its answer (see step 1)."""
+    runtime = worker.wsgi.extensions.get(EXTENSION_KEY) if getattr(worker, "wsgi", None) is not None else None
+    if runtime is not None and runtime.draining:
+        req.must_close = True
 
 
 def worker_int(worker):
