@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Cluster, locust
+from support.cluster import Cluster, locust
 
 
 def run_experiment(cluster: Cluster, name: str, reports: Path) -> dict:
@@ -25,11 +25,17 @@ def run_experiment(cluster: Cluster, name: str, reports: Path) -> dict:
 
 def test_kill_replica_deletes_a_pod_of_each_service_under_locust_load_without_a_failed_checkout(
         cluster: Cluster, tmp_path: Path):
-    with locust(cluster, tmp_path) as shoppers:
+    """A pod deleted with grace 0 resets the connections it held: on Kubernetes no proxy retries them (HAProxy does
+    locally), so the shoppers retry as a well-behaved client does, and no checkout may fail in the end."""
+    with locust(cluster, tmp_path, retries=2) as shoppers:
         figures = run_experiment(cluster, "kill-replica", tmp_path / "reports")
-    requests_sent, failures = shoppers.totals()
+    checkouts, failed = shoppers.checkouts()
+    requests_sent, failed_requests = shoppers.totals()
+    print(f"kill-replica: runner {figures['checkouts']} checkouts, {figures['failed_checkouts']} failed, recovery "
+          f"{figures['recovery_s']} s; Locust {checkouts} checkouts, {failed} failed, {requests_sent} requests, "
+          f"{failed_requests} failed attempts")
     assert figures["failed_checkouts"] == 0, figures
-    assert requests_sent > 0 and failures == 0, shoppers.log.read_text()[-3000:]
+    assert checkouts > 0 and failed == 0, shoppers.log.read_text()[-3000:]
     assert figures["orders_lost"] == 0 and figures["orders_duplicated"] == 0, figures
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import RELEASE, Cluster
+from support.cluster import RELEASE, Cluster
 
 # Connect to host:port within 3 s; print "open" or the error.
 PROBE = """

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 
-from conftest import Cluster, elapsed_since, wait_for
+from support.cluster import Cluster, elapsed_since, wait_for
 from support.shop import Shop
 
 # End offsets of every partition of `orders`, read from inside an order pod with the image's kafka-python.

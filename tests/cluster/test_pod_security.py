@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import NAMESPACE, Cluster, unique
+from support.cluster import NAMESPACE, Cluster, unique
 
 
 def test_the_namespace_enforces_the_restricted_standard(cluster: Cluster):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from conftest import SERVICES, Cluster, elapsed_since, locust, RELEASE
+from support.cluster import SERVICES, Cluster, elapsed_since, locust, RELEASE
 
 
 def test_a_rolling_restart_of_each_deployment_under_load_fails_no_request(cluster: Cluster, tmp_path: Path):

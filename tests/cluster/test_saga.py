@@ -2,7 +2,7 @@
 CONFIRMED, its mail in Mailpit (NodePort), and the checkout traced across the four services."""
 from __future__ import annotations
 
-from conftest import Cluster
+from support.cluster import Cluster
 from support.shop import Shop
 from support.stack import eventually
 
