@@ -96,3 +96,15 @@ def test_the_images_to_import_are_read_from_every_pod_template():
         {"kind": "Service", "spec": {}},
     ]
     assert deploy.chart_images(objects) == ["docker.io/apache/kafka:4.3.1", "docker.io/faultline/order:1"]
+
+
+def test_a_rebuilt_image_rolls_exactly_the_workloads_running_it():
+    objects = [
+        {"kind": "Deployment", "metadata": {"name": "faultline-order"},
+         "spec": {"template": {"spec": {"containers": [{"image": "faultline/order:0.1.0"}]}}}},
+        {"kind": "StatefulSet", "metadata": {"name": "faultline-redis"},
+         "spec": {"template": {"spec": {"containers": [{"image": "redis:7.0.15"}]}}}},
+        {"kind": "Job", "metadata": {"name": "faultline-topics"},
+         "spec": {"template": {"spec": {"containers": [{"image": "faultline/order:0.1.0"}]}}}},
+    ]
+    assert deploy.workloads_using(objects, ["docker.io/faultline/order:0.1.0"]) == [("deployment", "faultline-order")]

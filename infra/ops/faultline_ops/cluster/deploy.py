@@ -27,10 +27,11 @@ NAMESPACE = "faultline"
 HELM_SET = ("nodePorts.enabled=true",)
 
 
-def helm(cluster: ClusterSettings, *args: str, timeout: float = 1200) -> subprocess.CompletedProcess:
+def helm(cluster: ClusterSettings, *args: str, timeout: float = 1200, check: bool = True
+         ) -> subprocess.CompletedProcess:
     command = [str(cluster.tools_bin / "helm"), "--kubeconfig", str(cluster.kubeconfig), *args]
     result = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=cluster.tool_env())
-    if result.returncode != 0:
+    if check and result.returncode != 0:
         raise StackError(f"helm {' '.join(args[:2])} failed: {result.stderr.strip() or result.stdout.strip()}")
     return result
 
@@ -68,6 +69,24 @@ def chart_images(objects: list[dict[str, Any]]) -> list[str]:
     return sorted(normalize(image) for image in found)
 
 
+def workloads_using(objects: list[dict[str, Any]], names: list[str]) -> list[tuple[str, str]]:
+    """(kind, name) of every Deployment and StatefulSet whose pods run one of the images `names`."""
+    wanted = set(names)
+    return [(obj["kind"].lower(), obj["metadata"]["name"]) for obj in objects
+            if obj.get("kind") in ("Deployment", "StatefulSet") and (spec := pod_spec(obj))
+            and any(normalize(c["image"]) in wanted for c in _containers(spec))]
+
+
+def restart_workloads(cluster: ClusterSettings, workloads: list[tuple[str, str]]) -> None:
+    """A rebuilt image under the same tag changes no pod spec, so helm leaves the pods on the old build: roll
+    them, as skaffold's digest tags would."""
+    for kind, name in workloads:
+        kube.kubectl(cluster, "-n", NAMESPACE, "rollout", "restart", f"{kind}/{name}")
+    for kind, name in workloads:
+        kube.kubectl(cluster, "-n", NAMESPACE, "rollout", "status", f"{kind}/{name}", "--timeout=600s", timeout=660)
+        print(f"cluster: {kind}/{name} restarted on the new build", flush=True)
+
+
 def normalize(image: str) -> str:
     """The name containerd resolves a pod's image to: docker.io/ for no registry, library/ for one component."""
     first, _, rest = image.partition("/")
@@ -89,12 +108,16 @@ def deploy(cluster: ClusterSettings) -> None:
     start = time.monotonic()
     if not kube.api_ready(cluster):
         raise StackError("the cluster is not up: run make cluster-up")
-    images.import_missing(cluster, chart_images(rendered_objects(cluster)))
+    objects = rendered_objects(cluster)
+    installed = helm(cluster, "status", RELEASE, "--namespace", NAMESPACE, check=False).returncode == 0
+    rebuilt = images.import_missing(cluster, chart_images(objects))
     ensure_namespace(cluster)
     print(f"cluster: helm upgrade --install {RELEASE} charts/faultline (namespace {NAMESPACE}); waiting for every "
           f"pod to be Ready", flush=True)
     helm(cluster, "upgrade", "--install", RELEASE, str(chart_path(cluster)), "--namespace", NAMESPACE,
          *_set_args(), "--wait", "--wait-for-jobs", "--timeout", "15m")
+    if installed and rebuilt:
+        restart_workloads(cluster, workloads_using(objects, rebuilt))
     print(f"cluster: deployed in {time.monotonic() - start:.1f} s", flush=True)
     print(urls(cluster))
 

@@ -129,6 +129,11 @@ def _record_netns(cluster: ClusterSettings) -> None:
 def up(cluster: ClusterSettings) -> None:
     start = time.monotonic()
     _check_binaries(cluster)
+    if not supervisor.is_running(cluster) and cluster.data.exists():
+        # A cluster whose processes were killed (not stopped with cluster-down) left mounts, network namespaces,
+        # rules and state behind: start from a clean node.
+        say("cleaning up what an earlier cluster left behind")
+        down(cluster)
     for folder in (cluster.home, cluster.logs, cluster.configs, cluster.data, cluster.volumes, cluster.cni_leases):
         folder.mkdir(parents=True, exist_ok=True)
     _record_netns(cluster)
