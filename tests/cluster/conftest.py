@@ -9,6 +9,7 @@ import pytest
 import requests
 
 from faultline_ops.cluster import kube, layout
+from support.browser import browser, browser_page, screenshot  # noqa: F401  (fixtures for the console test)
 from support.cluster import Cluster, cluster_env, make
 from support.shop import Shop
 from support.stack import LocalStack
