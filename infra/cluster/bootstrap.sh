@@ -10,6 +10,7 @@ CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$CLUSTER_DIR/../bootstrap.sh"
 BIN="$CACHE/cluster/bin"
 
+# Debian packages the node needs: "<binary or path> <package>" (replaces bootstrap.sh's list in this script).
 APT_TOOLS=(
   "containerd containerd"
   "runc runc"
@@ -32,23 +33,6 @@ GO_TOOLS=(
 )
 
 KUBERNETES_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl kubeadm)
-
-command_present() {
-  if [[ "$1" == /* ]]; then [[ -e "$1" ]]; else command -v "$1" >/dev/null; fi
-}
-
-install_cluster_apt_packages() {
-  local missing=() line binary package
-  for line in "${APT_TOOLS[@]}"; do
-    read -r binary package <<<"$line"
-    command_present "$binary" || missing+=("$package")
-  done
-  [[ ${#missing[@]} -eq 0 ]] && return 0
-  [[ "$(id -u)" -eq 0 ]] || die "missing Debian packages: ${missing[*]}; the cluster needs root"
-  say "apt-get install ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
 
 # Kubernetes' own module has replace directives (to ./staging), so `go install` refuses it: infra/cluster/kubernetes
 # is a module of ours that requires it and points each staging module at its release. One `go build` for all seven
@@ -110,7 +94,8 @@ cluster_main() {
   exec 8>"$CACHE/.cluster-bootstrap.lock"
   flock 8
   command -v go >/dev/null || die "go is missing: install Go 1.24 or newer"
-  install_cluster_apt_packages
+  # bootstrap.sh's installer, over this list (a full path is checked as a file: `command -v` takes paths too).
+  install_apt_packages
   build_kubernetes
   build_etcd
   GO_INSTALL_FLAGS="-trimpath -ldflags=-s -ldflags=-w" CGO_ENABLED=0 install_go_tools "$BIN"

@@ -52,8 +52,38 @@ def repo_root() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
+class SupervisedHome:
+    """The paths faultline_ops.supervisor needs, from a state folder (`home`) and the checkout (`repo`): shared by
+    the local stack's settings and the cluster's, each running its own supervisord."""
+
+    @property
+    def venv_bin(self) -> Path:
+        return self.repo / ".venv" / "bin"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.home / "supervisord.conf"
+
+    @property
+    def supervisor_socket(self) -> Path:
+        """In the state dir, unless that path is too long for a Unix socket (about 107 bytes)."""
+        socket = self.home / "supervisor.sock"
+        if len(str(socket)) <= MAX_SOCKET_PATH:
+            return socket
+        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"faultline-{digest}.sock"
+
+    @property
+    def supervisor_pidfile(self) -> Path:
+        return self.home / "supervisord.pid"
+
+
 @dataclass(frozen=True)
-class Settings:
+class Settings(SupervisedHome):
     repo: Path
     home: Path
     cache: Path
@@ -194,13 +224,6 @@ class Settings:
         """Built with its web UI by bootstrap (infra/bootstrap.sh, MAILPIT_VERSION)."""
         return self.cache / f"mailpit-{self.mailpit_version}" / "mailpit"
 
-    @property
-    def venv_bin(self) -> Path:
-        return self.repo / ".venv" / "bin"
-
-    @property
-    def logs(self) -> Path:
-        return self.home / "logs"
 
     @property
     def kafka_dir(self) -> Path:
@@ -222,22 +245,6 @@ class Settings:
     def haproxy_dir(self) -> Path:
         return self.home / "haproxy"
 
-    @property
-    def supervisor_conf(self) -> Path:
-        return self.home / "supervisord.conf"
-
-    @property
-    def supervisor_socket(self) -> Path:
-        """In the state dir, unless that path is too long for a Unix socket (about 107 bytes)."""
-        socket = self.home / "supervisor.sock"
-        if len(str(socket)) <= MAX_SOCKET_PATH:
-            return socket
-        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
-        return Path(tempfile.gettempdir()) / f"faultline-{digest}.sock"
-
-    @property
-    def supervisor_pidfile(self) -> Path:
-        return self.home / "supervisord.pid"
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
-from faultline_ops.settings import MAX_SOCKET_PATH, repo_root
+from faultline_ops.settings import SupervisedHome, repo_root
 
 KUBERNETES_VERSION = "v1.34.4"
 # Addresses: the pods' bridge and its gateway are the node; Services live in their own range. Nothing here uses
@@ -33,36 +31,11 @@ STORAGE_CLASS = "standard"
 
 
 @dataclass(frozen=True)
-class ClusterSettings:
+class ClusterSettings(SupervisedHome):
     repo: Path
     home: Path      # configs, certificates, kubeconfigs, logs, supervisord: <repo>/.run/cluster
     cache: Path     # built binaries (cache/cluster/bin) and containerd's image store, kept across cluster-down
     data: Path      # kubelet's root, containerd's state, CNI leases and volumes: removed by cluster-down
-
-    # --- the attributes faultline_ops.supervisor reads (the same names as the local stack's Settings) ---
-    @property
-    def venv_bin(self) -> Path:
-        return self.repo / ".venv" / "bin"
-
-    @property
-    def logs(self) -> Path:
-        return self.home / "logs"
-
-    @property
-    def supervisor_conf(self) -> Path:
-        return self.home / "supervisord.conf"
-
-    @property
-    def supervisor_socket(self) -> Path:
-        socket = self.home / "supervisor.sock"
-        if len(str(socket)) <= MAX_SOCKET_PATH:
-            return socket
-        digest = hashlib.sha256(str(self.home).encode()).hexdigest()[:16]
-        return Path(tempfile.gettempdir()) / f"faultline-cluster-{digest}.sock"
-
-    @property
-    def supervisor_pidfile(self) -> Path:
-        return self.home / "supervisord.pid"
 
     # --- the cluster's own files ---
     @property
