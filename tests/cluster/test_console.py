@@ -36,11 +36,15 @@ def test_the_error_fault_from_the_page_opens_the_cart_to_inventory_edge_on_the_c
     page = open_console(cluster, browser_page)
     stop = threading.Event()
 
-    def browse() -> None:   # cart views, so cart's inventory breaker sees the errors
+    cart = f"{cluster.stack.url('cart')}/carts/console-cluster"
+    # A cart with an item: viewing it prices the item at inventory, so cart's inventory breaker sees the errors.
+    assert requests.put(f"{cart}/items/FL-002", json={"quantity": 1}, timeout=30).status_code == 200
+
+    def browse() -> None:
         with requests.Session() as http:
             while not stop.is_set():
                 try:
-                    http.get(f"{cluster.stack.url('cart')}/carts/console-cluster", timeout=10)
+                    http.get(cart, timeout=10)
                 except requests.RequestException:
                     pass
                 stop.wait(0.2)

@@ -58,15 +58,28 @@ def _safe(check: ReadinessCheck) -> bool:
         return False
 
 
+# The same token in a header of its own: the Kubernetes API server's pod proxy (how the chaos runner reaches a pod
+# from outside the cluster) consumes the Authorization header it authenticated the caller with.
+ADMIN_TOKEN_HEADER = "X-Faultline-Admin-Token"
+
+
+def supplied_admin_token() -> str:
+    explicit = request.headers.get(ADMIN_TOKEN_HEADER)
+    if explicit is not None:
+        return explicit
+    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+    return supplied if scheme.lower() == "bearer" else ""
+
+
 def admin_only(token_getter: Callable[[], str]):
-    """Guard an admin route with `Authorization: Bearer <FAULTLINE_ADMIN_TOKEN>`; 401 otherwise."""
+    """Guard an admin route with `Authorization: Bearer <FAULTLINE_ADMIN_TOKEN>` (or the token in
+    X-Faultline-Admin-Token); 401 otherwise."""
 
     def decorate(view):
         @wraps(view)
         def guarded(*args, **kwargs):
-            header = request.headers.get("Authorization", "")
-            scheme, _, supplied = header.partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(supplied.encode(), token_getter().encode()):
+            supplied = supplied_admin_token()
+            if not supplied or not hmac.compare_digest(supplied.encode(), token_getter().encode()):
                 raise Problem(401, "Unauthorized", "admin routes need Authorization: Bearer <admin token>",
                               headers={"WWW-Authenticate": "Bearer"})
             return view(*args, **kwargs)

@@ -309,14 +309,18 @@ class KubernetesBackend:
         return ActiveFault(f"scale {kind}/{name} from {original} to 0 for {step.duration_s:g} s", lift, ready)
 
     def _pod_proxy(self, method: str, pod: Any, path: str, body: dict | None = None) -> int:
-        """A request to a pod's HTTP port through the API server (no port-forward to each pod needed)."""
+        """A request to a pod's HTTP port through the API server (no port-forward to each pod needed). The API
+        server authenticates us with the Authorization header and drops it, so the admin token rides in the kit's
+        X-Faultline-Admin-Token header."""
         name = _get(_get(pod, "metadata"), "name")
-        _, status, _ = self.core.api_client.call_api(
-            f"/api/v1/namespaces/{self.namespace}/pods/{name}:{http_port(pod)}/proxy{path}", method,
-            header_params={"Authorization": f"Bearer {self.settings.admin_token}",
+        client = self.core.api_client
+        method, url, headers, payload, _ = client.param_serialize(
+            method, f"/api/v1/namespaces/{self.namespace}/pods/{name}:{http_port(pod)}/proxy{path}",
+            header_params={"X-Faultline-Admin-Token": self.settings.admin_token,
                            "Content-Type": "application/json"},
-            body=body, auth_settings=["BearerToken"], _return_http_data_only=False, _preload_content=False)
-        return int(status)
+            body=body, auth_settings=["BearerToken"])
+        response = client.call_api(method, url, header_params=headers, body=payload, _request_timeout=10)
+        return int(response.status)
 
     def _faults(self, step: Step) -> ActiveFault:
         pods = self.target_pods(step.target)
