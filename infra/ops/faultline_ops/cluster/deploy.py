@@ -14,12 +14,10 @@ from typing import Any, Iterable
 
 import yaml
 
-from faultline_ops import supervisor
 from faultline_ops.cluster import images, kube
 from faultline_ops.cluster.layout import KUBERNETES_VERSION, ClusterSettings
 from faultline_ops.errors import StackError
 from faultline_ops.render.program import Program
-from faultline_ops.render.supervisor import render
 
 RELEASE = "faultline"
 NAMESPACE = "faultline"

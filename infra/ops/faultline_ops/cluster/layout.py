@@ -13,7 +13,8 @@ KUBERNETES_VERSION = "v1.34.4"
 # Addresses: the pods' bridge and its gateway are the node; Services live in their own range. Nothing here uses
 # the machine's own interface, and network.py makes sure nothing from these ranges leaves through it.
 BRIDGE = "cni0"
-POD_CIDR = "10.244.0.0/24"
+POD_CIDR = "10.244.0.0/24"            # the node's share, handed out by the bridge plugin
+POD_NETWORK = "10.244.0.0/16"         # the cluster's pod range (the node gets POD_CIDR of it)
 NODE_IP = "10.244.0.1"
 SERVICE_CIDR = "10.96.0.0/16"
 API_SERVICE_IP = "10.96.0.1"

@@ -12,11 +12,12 @@ from pathlib import Path
 
 from faultline_ops import supervisor
 from faultline_ops.cluster import addons, configs, kube, network, pki
+from faultline_ops.cluster.deploy import forward_programs
 from faultline_ops.cluster.images import import_missing
 from faultline_ops.cluster.layout import NODE_NAME, ClusterSettings
 from faultline_ops.cluster.programs import all_programs
 from faultline_ops.errors import StackError
-from faultline_ops.probes import wait_until
+from faultline_ops.probes import tcp_open, wait_until
 from faultline_ops.render.supervisor import render
 
 REQUIRED_BINARIES = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
@@ -56,8 +57,6 @@ def forwarding_flag(cluster: ClusterSettings) -> Path:
 
 def write_supervisor_conf(cluster: ClusterSettings) -> None:
     """The node's programs, plus the port-forwards while `faultline cluster forward` has them on."""
-    from faultline_ops.cluster.deploy import forward_programs
-
     programs = all_programs(cluster, _write_configs(cluster))
     if forwarding_flag(cluster).exists():
         programs += forward_programs(cluster)
@@ -78,9 +77,6 @@ def forward(cluster: ClusterSettings, stop: bool = False) -> None:
     if stop:
         say("port-forwards stopped")
         return
-    from faultline_ops.cluster.deploy import forward_programs
-    from faultline_ops.probes import tcp_open
-
     programs = forward_programs(cluster)
     _wait("port-forwards", lambda: all(tcp_open("127.0.0.1", p.port) for p in programs), 60,
           str(cluster.logs))
@@ -146,7 +142,7 @@ def up(cluster: ClusterSettings) -> None:
         supervisor.apply_config(cluster)
     else:
         supervisor.start(cluster)
-    _wait("containerd", lambda: kube.containerd_answers(cluster), 60, str(cluster.logs / "containerd.log"))
+    _wait("containerd", lambda: kube.containerd_answers(cluster), 180, str(cluster.logs / "containerd.log"))
     import_missing(cluster, addons.node_images())
     _wait("API server", lambda: kube.api_ready(cluster), 180, str(cluster.logs / "kube-apiserver.log"))
     kube.apply(cluster, addons.admin_binding(), kubeconfig=str(cluster.component_kubeconfig("super-admin")))

@@ -8,12 +8,12 @@ whatever order their chains are inserted in, and it never ACCEPTs anything itsel
 from __future__ import annotations
 
 import json
+import shlex
 import subprocess
 from pathlib import Path
 
-from faultline_ops.cluster.layout import BRIDGE, NODE_IP, POD_CIDR, SERVICE_CIDR
+from faultline_ops.cluster.layout import BRIDGE, NODE_IP, POD_CIDR, POD_NETWORK, SERVICE_CIDR
 
-POD_NETWORK = "10.244.0.0/16"
 GUARD_CHAIN = "FAULTLINE-CLUSTER-GUARD"
 # (built-in mangle chain, rule) in order. Loopback stays loopback (kubectl -> the API server on the node address
 # goes through lo); anything else from or to the pod network or the Service range leaves only through the bridge.
@@ -121,7 +121,7 @@ def remove_chains(prefixes: tuple[str, ...] = ("KUBE-", "FAULTLINE-")) -> int:
         for line in dump:
             if line.startswith("-A ") and not line.split()[1].startswith(prefixes) and \
                     any(f"-j {chain}" in line or f"-g {chain}" in line for chain in chains):
-                run("iptables", "-w", "-t", table, "-D", *_split(line[3:]), check=False)
+                run("iptables", "-w", "-t", table, "-D", *shlex.split(line[3:]), check=False)
         for chain in chains:
             run("iptables", "-w", "-t", table, "-F", chain, check=False)
         for chain in chains:
@@ -135,12 +135,6 @@ def remove_ipsets(prefixes: tuple[str, ...] = ("KUBE-",)) -> None:
     for name in names:
         if name.startswith(prefixes):
             run("ipset", "destroy", name, check=False)
-
-
-def _split(rule: str) -> list[str]:
-    import shlex
-
-    return shlex.split(rule)
 
 
 def kube_rule_count() -> int:

@@ -4,10 +4,9 @@ reverse order, on cluster-down."""
 from __future__ import annotations
 
 from faultline_ops.cluster.layout import (API_PORT, CLUSTER_DOMAIN, ETCD_CLIENT_PORT, ETCD_PEER_PORT, NODE_IP,
-                                          NODE_NAME, SERVICE_CIDR, STORAGE_CLASS, ClusterSettings)
+                                          NODE_NAME, POD_NETWORK, SERVICE_CIDR, ClusterSettings)
 from faultline_ops.render.program import Program, config_fingerprint
 
-POD_NETWORK = "10.244.0.0/16"
 STORAGE_NAMESPACE = "local-path-storage"
 STORAGE_SERVICE_ACCOUNT = "local-path-provisioner"
 STORAGE_CONFIGMAP = "local-path-config"
@@ -140,5 +139,3 @@ def all_programs(cluster: ClusterSettings, rendered: dict[str, str]) -> list[Pro
         storage_provisioner(cluster),
     ]
 
-
-__all__ = ["all_programs", "STORAGE_CLASS"]
