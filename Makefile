@@ -120,11 +120,13 @@ CHAOS_ARGS ?=
 chaos: bootstrap ## one chaos experiment under load (EXPERIMENT=kill-replica, CHAOS_BACKEND=local|k8s, CHAOS_ARGS=--short)
 	@$(FAULTLINE) chaos run $(EXPERIMENT) --backend $(CHAOS_BACKEND) $(CHAOS_ARGS)
 
-chaos-all: bootstrap ## every chaos experiment in turn, then their verdicts and report paths (CHAOS_ARGS=--short)
+chaos-all: bootstrap ## every chaos experiment in turn, then their verdicts, a table of their figures and report paths (CHAOS_ARGS=--short)
 	@set -o pipefail; log=$$(mktemp); failed=0; \
 	for experiment in $$($(FAULTLINE) chaos list | cut -d' ' -f1); do \
 	  $(FAULTLINE) chaos run $$experiment --backend $(CHAOS_BACKEND) $(CHAOS_ARGS) | tee -a $$log || failed=1; \
-	done; echo; grep -E '^(PASS|FAIL|ABORTED):|^report:' $$log; rm -f $$log; exit $$failed
+	done; echo; grep -E '^(PASS|FAIL|ABORTED):|^report:' $$log; echo; \
+	reports=$$(sed -n 's/^report: //p' $$log); [ -z "$$reports" ] || $(FAULTLINE) chaos table $$reports; \
+	rm -f $$log; exit $$failed
 
 chaos-demo: bootstrap ## Locust shoppers while chaos kills a replica of each service, then Kafka 20 s; plots, verify (make up first)
 	@$(PY) loadtests/chaos_demo.py $(CHAOS_DEMO_ARGS)

@@ -4,9 +4,9 @@ from pathlib import Path
 from faultline_ops.chaos import experiment
 from faultline_ops.chaos.hypothesis import CheckResult
 from faultline_ops.chaos.plot import per_second, timeline_png
-from faultline_ops.chaos.report import figures, summary_markdown
+from faultline_ops.chaos.report import figures, runs_table, summary_markdown
 from faultline_ops.chaos.runner import RunResult, StepOutcome
-from faultline_ops.chaos.timeline import Flow, Request, Window
+from faultline_ops.chaos.timeline import Flow, Pending, Request, Settled, Window
 from faultline_ops.verify import Check
 
 EXPERIMENT = experiment.parse({
@@ -22,6 +22,9 @@ def finished_run(**overrides) -> RunResult:
         ok = not 6 <= t < 7
         result.timeline.add(Request(t, "checkout", "202" if ok else "503", 20.0, ok))
         result.timeline.add(Flow(t, f"key-{i}", ok, f"order-{i}" if ok else None, 1, "202" if ok else "503"))
+        if ok:   # each order terminal 2 s after it was placed
+            result.timeline.add(Settled(t + 2.0, f"order-{i}"))
+        result.timeline.add(Pending(t, 4 if 4 <= t < 11 else 1))
     passed = [CheckResult("checkout_success", True, "100.0%", ">= 0.99", 6)]
     step = StepOutcome(EXPERIMENT.method[0], "SIGKILL kafka", Window(4, 9, "Kafka down"), Window(4, 9, "Kafka down"),
                        [CheckResult("checkout_success", True, "99.0%", ">= 0.99", 10)], 2.5)
@@ -51,6 +54,14 @@ def test_figures_count_failed_requests_by_status_and_orders_lost_or_duplicated()
     assert numbers["recovery_s"] == 1.5
 
 
+def test_figures_say_how_soon_after_the_lift_a_checkout_succeeded_and_the_faults_backlog_drained():
+    numbers = figures(finished_run())
+    assert numbers["first_success_s"] == 0.0              # checkouts at 9.0 s succeed: the fault ends at 9.0 s
+    assert numbers["backlog_orders"] == 12               # placed 2.0-8.5 s, minus the two failed at 6.0 and 6.5 s
+    assert numbers["backlog_drained_s"] == 1.5           # the last of them (8.5 s) terminal at 10.5 s
+    assert numbers["pending_max"] == 4
+
+
 def test_summary_shows_the_verdict_each_phase_recovery_and_what_the_user_should_see():
     text = summary_markdown(finished_run())
     assert text.startswith("# Chaos experiment `kill-kafka`: PASS")
@@ -59,11 +70,26 @@ def test_summary_shows_the_verdict_each_phase_recovery_and_what_the_user_should_
     assert "| recovery time (fault lifted → steady state holds) | 1.5 s |" in text
     assert "| checkout | 503 | 2 |" in text
     assert "| orders lost | 0 |" in text
+    assert "| first success after the fault (fault lifted → a checkout answered 202) | 0.0 s |" in text
+    assert ("| backlog drained (fault lifted → no order accepted during the fault still PENDING) | 1.5 s (12 orders) |"
+            in text)
+    assert "| pending orders (most at one time) | 4 |" in text
+
+
+def test_the_table_across_runs_has_one_row_per_experiment_with_its_recovery_figures():
+    passed = figures(finished_run())
+    never = {**figures(finished_run(recovery_s=None)), "experiment": "kill-replica", "backlog_drained_s": None}
+    lines = runs_table([passed, never]).splitlines()
+    assert lines[0].startswith("| experiment | verdict | checkouts (failed) |") and len(lines) == 4
+    assert lines[2] == "| kill-kafka (short) | PASS | 40 (2) | 2 | 1.5 s | 0.0 s | 1.5 s (12) | 4 | 0 | 0 |"
+    assert lines[3] == "| kill-replica (short) | FAIL | 40 (2) | 2 | never | 0.0 s | never (12) | 4 | 0 | 0 |"
 
 
 def test_an_aborted_run_says_no_fault_was_injected():
     text = summary_markdown(finished_run(aborted="the steady-state hypothesis does not hold", steps=[]))
     assert "**Aborted:** the steady-state hypothesis does not hold. No fault was injected." in text
+    assert "| recovery time (fault lifted → steady state holds) | n/a |" in text
+    assert "| backlog drained (fault lifted → no order accepted during the fault still PENDING) | n/a |" in text
 
 
 def test_requests_are_binned_per_second_by_start_time():

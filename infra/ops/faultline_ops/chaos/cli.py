@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--short", action="store_true", help="the short form (seconds per fault), as the tests run it")
     run.add_argument("--reports", type=Path, default=None, help="folder for report folders (default reports/chaos)")
     run.add_argument("--json", action="store_true", help="print the run's figures as JSON at the end")
+    table = commands.add_parser("table", help="one markdown table across finished runs (their report folders)")
+    table.add_argument("reports", nargs="+", type=Path,
+                       help="report folders (reports/chaos/<timestamp>-<experiment>) or their summary.md")
     return parser
 
 
@@ -45,6 +48,21 @@ def list_experiments(repo: Path) -> int:
     return 0
 
 
+def table(paths: list[Path]) -> int:
+    from . import report
+
+    runs = []
+    for path in paths:
+        folder = path.parent if path.is_file() else path
+        try:
+            runs.append(json.loads((folder / "run.json").read_text()))
+        except (OSError, ValueError) as error:
+            print(f"faultline chaos table: {folder}: no readable run.json ({error})", file=sys.stderr)
+            return 2
+    print(report.runs_table(runs))
+    return 0
+
+
 def run(args: argparse.Namespace, stack) -> int:
     from . import report
     from .backends import backend_for
@@ -62,7 +80,9 @@ def run(args: argparse.Namespace, stack) -> int:
     phases.finish(result.verdict, f"report {folder / 'summary.md'}")
     print(f"\n{result.verdict}: {exp.name}; checkouts failed {figures['failed_checkouts']} of "
           f"{figures['checkouts']}, requests failed {figures['failed_requests']}, recovery "
-          f"{'n/a' if result.recovery_s is None else f'{result.recovery_s:.1f} s'}, orders lost "
+          f"{report.seconds(result.recovery_s, 'n/a')}, first success "
+          f"{report.seconds(figures['first_success_s'], 'n/a')}, backlog drained "
+          f"{report.seconds(figures['backlog_drained_s'], 'n/a')}, orders lost "
           f"{figures['orders_lost']}, duplicated {figures['orders_duplicated']}")
     print(f"report: {folder / 'summary.md'}")
     if args.json:
@@ -76,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
         stack = settings_module.from_env()
         if args.command == "list":
             return list_experiments(stack.repo)
+        if args.command == "table":
+            return table(args.reports)
         return run(args, stack)
     except (experiments.ExperimentError, ValueError) as error:
         print(f"faultline chaos: {error}", file=sys.stderr)

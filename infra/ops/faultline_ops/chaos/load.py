@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .timeline import Flow, Pending, Request, Timeline
+from .timeline import Flow, Pending, Request, Settled, Timeline
 
 log = logging.getLogger(__name__)
 
@@ -218,20 +218,24 @@ def _status(response: requests.Response | None) -> str:
 
 
 class PendingSampler:
-    """Once a second: how many orders this run placed are not terminal yet.
+    """Once a second: how many orders this run placed are not terminal yet, and when each was first seen terminal.
 
-    Polls the oldest still-pending orders (at most `per_tick`) through order's front; orders confirm roughly in the
-    order they were placed, so the count is exact for the oldest and an upper bound for the rest.
+    Polls the oldest still-pending orders (at most `per_tick`, a few at a time) through order's front; orders
+    confirm roughly in the order they were placed, so the count is exact for the oldest and an upper bound for the
+    rest, and each order's settling time is known to about a tick while the system keeps up.
     """
 
-    def __init__(self, order_url: str, source: LoadSource, per_tick: int = 40, interval_s: float = 1.0) -> None:
+    def __init__(self, order_url: str, source: LoadSource, per_tick: int = 40, interval_s: float = 1.0,
+                 concurrency: int = 4) -> None:
         self.order_url = require_loopback(order_url).rstrip("/")
         self.source = source
         self.per_tick = per_tick
         self.interval_s = interval_s
+        self.concurrency = concurrency
         self._terminal: set[str] = set()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._local = threading.local()
 
     def start(self, timeline: Timeline, clock: Clock) -> None:
         self._thread = threading.Thread(target=self._run, args=(timeline, clock), name="chaos-pending", daemon=True)
@@ -242,20 +246,36 @@ class PendingSampler:
         if self._thread:
             self._thread.join(timeout=10)
 
-    def sample(self, session: requests.Session) -> int:
-        pending = [oid for oid in self.source.accepted().values() if oid not in self._terminal]
-        for order_id in pending[: self.per_tick]:
-            try:
-                response = session.get(f"{self.order_url}/orders/{order_id}", timeout=2)
-            except requests.RequestException:
+    def _session(self) -> requests.Session:
+        session = getattr(self._local, "session", None)
+        if session is None:
+            session = self._local.session = requests.Session()
+        return session
+
+    def _is_terminal(self, order_id: str) -> bool | None:
+        """True or False from order; None when order could not be asked."""
+        try:
+            response = self._session().get(f"{self.order_url}/orders/{order_id}", timeout=2)
+        except requests.RequestException:
+            return None
+        return response.status_code == 200 and response.json().get("status") in TERMINAL
+
+    def sample(self, pool: ThreadPoolExecutor, settled: Callable[[str], None] = lambda order_id: None) -> int:
+        pending = [oid for oid in self.source.accepted().values() if oid not in self._terminal][: self.per_tick]
+        for start in range(0, len(pending), self.concurrency):
+            chunk = pending[start:start + self.concurrency]
+            answers = list(pool.map(self._is_terminal, chunk))
+            for order_id, terminal in zip(chunk, answers):
+                if terminal:
+                    self._terminal.add(order_id)
+                    settled(order_id)
+            if None in answers:
                 break   # order unreachable: count what is known, try again next tick
-            if response.status_code == 200 and response.json().get("status") in TERMINAL:
-                self._terminal.add(order_id)
         return sum(1 for oid in self.source.accepted().values() if oid not in self._terminal)
 
     def _run(self, timeline: Timeline, clock: Clock) -> None:
-        with requests.Session() as session:
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="chaos-pending") as pool:
             while not self._stop.is_set():
-                count = self.sample(session)
+                count = self.sample(pool, lambda order_id: timeline.add(Settled(clock(), order_id)))
                 timeline.add(Pending(clock(), count))   # stamped when known: polling takes a while under load
                 self._stop.wait(self.interval_s)

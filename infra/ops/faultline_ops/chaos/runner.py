@@ -66,6 +66,13 @@ class RunResult:
     duration_s: float = 0.0
 
     @property
+    def fault_window(self) -> Window | None:
+        """From the first fault applied to the last one lifted."""
+        if self.fault_end is None or not self.steps:
+            return None
+        return Window(min(s.fault.start for s in self.steps), self.fault_end, "faults")
+
+    @property
     def verdict(self) -> str:
         if self.aborted:
             return "ABORTED"

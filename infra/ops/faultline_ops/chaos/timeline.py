@@ -47,6 +47,14 @@ class Pending:
 
 
 @dataclass(frozen=True)
+class Settled:
+    """When the sampler first saw one of the run's orders terminal (CONFIRMED, REJECTED, CANCELLED)."""
+
+    t: float
+    order_id: str
+
+
+@dataclass(frozen=True)
 class Window:
     """A stretch of the run: a fault window (`label` names the step) or a judged phase."""
 
@@ -80,10 +88,12 @@ class Timeline:
     readiness: list[Readiness] = field(default_factory=list)
     pending: list[Pending] = field(default_factory=list)
     faults: list[Window] = field(default_factory=list)
+    settled: list[Settled] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def add(self, sample: Request | Flow | Readiness | Pending) -> None:
-        bucket = {Request: self.requests, Flow: self.flows, Readiness: self.readiness, Pending: self.pending}
+    def add(self, sample: Request | Flow | Readiness | Pending | Settled) -> None:
+        bucket = {Request: self.requests, Flow: self.flows, Readiness: self.readiness, Pending: self.pending,
+                  Settled: self.settled}
         with self._lock:
             bucket[type(sample)].append(sample)
 
@@ -91,7 +101,7 @@ class Timeline:
         """A consistent copy, so judging never races the threads still writing."""
         with self._lock:
             return Timeline(list(self.requests), list(self.flows), list(self.readiness), list(self.pending),
-                            list(self.faults))
+                            list(self.faults), list(self.settled))
 
     def requests_in(self, window: Window, kind: str | None = None) -> list[Request]:
         return [r for r in self.requests if r.t in window and (kind is None or r.kind == kind)]
