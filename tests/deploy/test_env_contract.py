@@ -29,6 +29,10 @@ OPTIONAL_WITH_DEFAULTS = {
     "FAULTLINE_RETRY_DEADLINE_S": "retry tuning; the kit's default suits the demo",
     "FAULTLINE_RETRY_MAX_ATTEMPTS": "retry tuning; the kit's default suits the demo",
     "FAULTLINE_KAFKA_NAMESPACE": "topic/group prefix for sharing a broker (tests); none in a cluster of its own",
+    "FAULTLINE_REDIS_SENTINELS": "the HA profile only (Redis through Sentinel); one Redis by default",
+    "FAULTLINE_REDIS_SENTINEL_MASTER": "the HA profile only; `faultline` is the name the Sentinels monitor",
+    "FAULTLINE_REDIS_WAIT_REPLICAS": "the HA profile only (inventory's WAIT); no replica to wait for by default",
+    "FAULTLINE_REDIS_WAIT_TIMEOUT_MS": "the HA profile only; how long a reservation waits for its replica",
     "FAULTLINE_DRAIN_DELAY_S": "SIGTERM → not ready, still serving 2 s; after the preStop sleep it only adds to the "
                                "drain (5 + 2 + graceful 8 s < the 20 s grace period)",
 }

@@ -42,6 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     up = commands.add_parser("up", help="start (or update) the stack and wait until it is ready")
     up.add_argument("--infra-only", action="store_true", help="Kafka, Redis and Mailpit only; no services")
+    up.add_argument("--ha", action="store_true",
+                    help="the HA profile: 3 KRaft nodes (topics at RF 3, min.insync.replicas 2), Redis primary + 2 "
+                         "replicas + 3 Sentinels (recorded in the state dir: later commands use it)")
     up.add_argument("--replicas", type=int, default=None, help="instances per service (default $FAULTLINE_REPLICAS or 2)")
     commands.add_parser("down", help="stop everything, keep data")
     commands.add_parser("clean", help="stop everything and delete Kafka, Redis and Mailpit data")
@@ -71,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.command == "up":
         try:
-            settings = settings.with_replicas(args.replicas)
+            settings = settings.with_replicas(args.replicas).with_profile("ha" if args.ha else None)
         except ValueError as error:
             print(f"faultline: {error}", file=sys.stderr)
             return 2

@@ -46,9 +46,9 @@ def redis_ping(host: str, port: int, timeout: float = 1.0) -> bool:
 
 
 def kafka_metadata(bootstrap: str, timeout: float = 3.0) -> bool:
-    """True when the broker answers a metadata request (lists topics) within the timeout."""
-    host, _, port = bootstrap.rpartition(":")
-    if not tcp_open(host, int(port)):
+    """True when a broker of `bootstrap` (host:port[,host:port...]) answers a metadata request within the timeout."""
+    addresses = [address.strip().rpartition(":") for address in bootstrap.split(",") if address.strip()]
+    if not any(tcp_open(host, int(port)) for host, _, port in addresses):
         return False  # skip the client: it would log connection errors while the broker starts
     from kafka import KafkaAdminClient
     from kafka.errors import KafkaError
@@ -80,3 +80,8 @@ def wait_until(check: Callable[[], bool], deadline_s: float, interval_s: float =
         if time.monotonic() >= end:
             return False
         time.sleep(interval_s)
+
+
+def kafka_node_ready(host: str, port: int, timeout: float = 3.0) -> bool:
+    """One Kafka node (not the cluster) answers a metadata request."""
+    return kafka_metadata(f"{host}:{port}", timeout)

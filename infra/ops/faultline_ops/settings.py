@@ -17,6 +17,10 @@ DEFAULT_ZIPKIN_VERSION = "3.5.1"
 DEFAULT_OTEL_COLLECTOR_VERSION = "0.148.0"
 DEFAULT_MAILPIT_VERSION = "v1.33.1"
 MAX_SOCKET_PATH = 100
+PROFILES = ("default", "ha")
+PROFILE_FILE = "profile"      # in the state dir: the profile its data was made for
+HA_NODES = 3                  # Kafka nodes, Redis nodes and Sentinels of the HA profile
+SENTINEL_MASTER = "faultline"
 # Calls that always go through a Toxiproxy listener, so an experiment can cut or slow them: (client, downstream).
 PROXIED_ROUTES: tuple[tuple[str, str], ...] = (("cart", "inventory"), ("cart", "order"))
 
@@ -37,6 +41,17 @@ _INT_SETTINGS: dict[str, tuple[str, int]] = {
     "FAULTLINE_ZIPKIN_PORT": ("zipkin_port", 9411),
     "FAULTLINE_OTLP_PORT": ("otlp_port", 4318),
     "FAULTLINE_CONSOLE_PORT": ("console_port", 8090),
+    # The HA profile only (`faultline up --ha`): Kafka nodes 2 and 3, two Redis replicas, three Sentinels. Below
+    # 30000 with any test offset, and away from the service replicas' +10000 ports.
+    "FAULTLINE_KAFKA_2_PORT": ("kafka_2_port", 19094),
+    "FAULTLINE_KAFKA_2_CONTROLLER_PORT": ("kafka_2_controller_port", 19095),
+    "FAULTLINE_KAFKA_3_PORT": ("kafka_3_port", 19096),
+    "FAULTLINE_KAFKA_3_CONTROLLER_PORT": ("kafka_3_controller_port", 19097),
+    "FAULTLINE_REDIS_2_PORT": ("redis_2_port", 16380),
+    "FAULTLINE_REDIS_3_PORT": ("redis_3_port", 16381),
+    "FAULTLINE_SENTINEL_1_PORT": ("sentinel_1_port", 16389),
+    "FAULTLINE_SENTINEL_2_PORT": ("sentinel_2_port", 16390),
+    "FAULTLINE_SENTINEL_3_PORT": ("sentinel_3_port", 16391),
     "FAULTLINE_REPLICAS": ("replicas", 2),
     "FAULTLINE_TOPIC_PARTITIONS": ("topic_partitions", 6),
 }
@@ -105,14 +120,26 @@ class Settings(SupervisedHome):
     zipkin_port: int = 9411     # Zipkin's UI and v2 API
     otlp_port: int = 4318       # OTLP over HTTP into the OpenTelemetry Collector, which sends traces to Zipkin
     console_port: int = 8090    # the control room
+    kafka_2_port: int = 19094
+    kafka_2_controller_port: int = 19095
+    kafka_3_port: int = 19096
+    kafka_3_controller_port: int = 19097
+    redis_2_port: int = 16380
+    redis_3_port: int = 16381
+    sentinel_1_port: int = 16389
+    sentinel_2_port: int = 16390
+    sentinel_3_port: int = 16391
     replicas: int = 2
     topic_partitions: int = 6
+    profile: str = "default"    # "ha": three Kafka nodes, Redis primary + 2 replicas + 3 Sentinels
     admin_token: str = "local-admin-token"
     host: str = "127.0.0.1"
     # OTEL_* variables of the caller, passed on to every service instance.
     otel_env: tuple[tuple[str, str], ...] = field(default=())
 
     def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {self.profile!r}")
         if self.replicas < 1:
             raise ValueError(f"replicas must be at least 1, got {self.replicas}")
         if self.topic_partitions < 1:
@@ -128,6 +155,74 @@ class Settings(SupervisedHome):
     # --- derived values -------------------------------------------------------------------------
     def with_replicas(self, replicas: int | None) -> "Settings":
         return self if replicas is None else replace(self, replicas=replicas)
+
+    def with_profile(self, profile: str | None) -> "Settings":
+        return self if profile is None else replace(self, profile=profile)
+
+    # --- the HA profile ---------------------------------------------------------------------------
+    @property
+    def ha(self) -> bool:
+        return self.profile == "ha"
+
+    @property
+    def kafka_nodes(self) -> list[int]:
+        """Kafka node ids: 1, or 1..3 in the HA profile (each a combined broker + controller)."""
+        return list(range(1, HA_NODES + 1)) if self.ha else [1]
+
+    def kafka_node_port(self, node: int) -> int:
+        return self.kafka_port if node == 1 else getattr(self, f"kafka_{node}_port")
+
+    def kafka_node_controller_port(self, node: int) -> int:
+        return self.kafka_controller_port if node == 1 else getattr(self, f"kafka_{node}_controller_port")
+
+    def kafka_node_name(self, node: int) -> str:
+        """The supervisor program of a Kafka node: `kafka` alone, `kafka-<node>` in the HA profile."""
+        return f"kafka-{node}" if self.ha else "kafka"
+
+    def kafka_node_dir(self, node: int) -> Path:
+        return self.kafka_dir / f"node-{node}" if self.ha else self.kafka_dir
+
+    @property
+    def kafka_replication_factor(self) -> int:
+        return len(self.kafka_nodes)
+
+    @property
+    def kafka_min_insync_replicas(self) -> int:
+        """2 of 3 in the HA profile: an acknowledged write is on two brokers; 1 on a single node."""
+        return 2 if self.ha else 1
+
+    @property
+    def redis_nodes(self) -> list[int]:
+        """Redis nodes: 1, or 1..3 in the HA profile (node 1 starts as the primary, Sentinel may move it)."""
+        return list(range(1, HA_NODES + 1)) if self.ha else [1]
+
+    def redis_node_port(self, node: int) -> int:
+        return self.redis_port if node == 1 else getattr(self, f"redis_{node}_port")
+
+    def redis_node_name(self, node: int) -> str:
+        return f"redis-{node}" if self.ha else "redis"
+
+    def redis_node_dir(self, node: int) -> Path:
+        return self.redis_dir / f"node-{node}" if self.ha else self.redis_dir
+
+    @property
+    def sentinels(self) -> list[int]:
+        return list(range(1, HA_NODES + 1)) if self.ha else []
+
+    def sentinel_port(self, index: int) -> int:
+        return getattr(self, f"sentinel_{index}_port")
+
+    def sentinel_dir(self, index: int) -> Path:
+        return self.redis_dir / f"sentinel-{index}"
+
+    @property
+    def sentinel_addresses(self) -> str:
+        """host:port,host:port,... of every Sentinel (empty outside the HA profile)."""
+        return ",".join(f"{self.host}:{self.sentinel_port(i)}" for i in self.sentinels)
+
+    @property
+    def sentinel_master(self) -> str:
+        return SENTINEL_MASTER
 
     def front_port(self, service: str) -> int:
         return getattr(self, f"{service}_port")
@@ -201,7 +296,8 @@ class Settings(SupervisedHome):
 
     @property
     def kafka_bootstrap(self) -> str:
-        return f"{self.host}:{self.kafka_port}"
+        """Every broker, comma-separated (clients need only one to answer)."""
+        return ",".join(f"{self.host}:{self.kafka_node_port(n)}" for n in self.kafka_nodes)
 
     @property
     def redis_url(self) -> str:
@@ -245,6 +341,14 @@ class Settings(SupervisedHome):
     def haproxy_dir(self) -> Path:
         return self.home / "haproxy"
 
+
+
+def recorded_profile(home: Path) -> str | None:
+    """The profile a state dir's data was made for (written by `faultline up`), or None for a new one."""
+    try:
+        return (home / PROFILE_FILE).read_text().strip() or None
+    except OSError:
+        return None
 
 
 def _int_env(env: Mapping[str, str], name: str, default: int) -> int:
@@ -298,10 +402,15 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     cache = Path(env.get("FAULTLINE_CACHE") or Path.home() / ".cache" / "faultline")
     ints = {field_name: _int_env(env, name, default) for name, (field_name, default) in _INT_SETTINGS.items()}
     otel = tuple(sorted((k, v) for k, v in env.items() if k.startswith("OTEL_")))
+    home = home.resolve()
+    # FAULTLINE_PROFILE wins; else the profile the state dir was started with, so status, chaos and verify see
+    # the stack `up` made.
+    profile = env.get("FAULTLINE_PROFILE") or recorded_profile(home) or "default"
     return Settings(
         repo=repo,
-        home=home.resolve(),
+        home=home,
         cache=cache,
+        profile=profile,
         kafka_version=kafka_version_from_pom(repo),
         zipkin_version=zipkin_version_from_pom(repo),
         otel_collector_version=otel_collector_version_from_manifest(repo),

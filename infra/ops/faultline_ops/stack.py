@@ -15,7 +15,7 @@ from faultline_ops.errors import StackError
 from faultline_ops.render import haproxy, kafka, otel_collector, redis, toxiproxy
 from faultline_ops.render import supervisor as supervisor_render
 from faultline_ops.render.program import Program
-from faultline_ops.settings import SERVICES, Settings
+from faultline_ops.settings import PROFILE_FILE, SERVICES, Settings, recorded_profile
 
 KAFKA_DEADLINE_S = 60.0
 REDIS_DEADLINE_S = 15.0
@@ -38,14 +38,35 @@ def _write_if_changed(path: Path, text: str) -> None:
 
 
 def render_all(settings: Settings, infra_only: bool) -> None:
-    for directory in (settings.logs, settings.kafka_data, settings.redis_dir, settings.mailpit_dir,
-                      settings.haproxy_dir, settings.toxiproxy_dir, settings.zipkin_dir, settings.otel_collector_dir):
+    directories = [settings.logs, settings.redis_dir, settings.mailpit_dir, settings.haproxy_dir,
+                   settings.toxiproxy_dir, settings.zipkin_dir, settings.otel_collector_dir]
+    directories += [kafka.node_data(settings, n) for n in settings.kafka_nodes]
+    directories += [settings.redis_node_dir(n) for n in settings.redis_nodes]
+    directories += [settings.sentinel_dir(i) for i in settings.sentinels]
+    for directory in directories:
         directory.mkdir(parents=True, exist_ok=True)
     rendered = {**kafka.files(settings), **redis.files(settings), **haproxy.files(settings),
                 **toxiproxy.files(settings), **otel_collector.files(settings),
                 settings.supervisor_conf: supervisor_render.supervisord_conf(settings, infra_only)}
     for path, text in rendered.items():
         _write_if_changed(path, text)
+    for path, text in redis.state_files(settings).items():   # Sentinel's from the first start on
+        if not path.exists():
+            path.write_text(text)
+
+
+def claim_profile(settings: Settings) -> None:
+    """Record the profile in the state dir; refuse to start one profile on the other's data."""
+    recorded = recorded_profile(settings.home)
+    has_data = (settings.kafka_data / "meta.properties").exists() or any(
+        (kafka.node_data(settings, n) / "meta.properties").exists() for n in settings.kafka_nodes)
+    if recorded is None and has_data:
+        recorded = "default"    # state dirs from before profiles existed
+    if recorded is not None and recorded != settings.profile:
+        raise StackError(f"{settings.home} holds a {recorded} stack; `faultline up` would start {settings.profile}: "
+                         f"run `make clean` first (or use another FAULTLINE_HOME)")
+    settings.home.mkdir(parents=True, exist_ok=True)
+    _write_if_changed(settings.home / PROFILE_FILE, settings.profile + "\n")
 
 
 def new_cluster_id() -> str:
@@ -65,14 +86,17 @@ def cluster_id(settings: Settings) -> str:
 
 
 def format_kafka_storage(settings: Settings) -> None:
-    if (settings.kafka_data / "meta.properties").exists():
+    unformatted = [n for n in settings.kafka_nodes if not (kafka.node_data(settings, n) / "meta.properties").exists()]
+    if not unformatted:
         return
     if not settings.kafka_libs.is_dir():
         raise StackError(f"no Kafka class path in {settings.kafka_libs}: run `make bootstrap`")
-    say("formatting Kafka storage (first start)")
-    result = subprocess.run(kafka.format_command(settings, cluster_id(settings)), capture_output=True, text=True)
-    if result.returncode != 0:
-        raise StackError(f"Kafka StorageTool format failed:\n{result.stdout}{result.stderr}")
+    for node in unformatted:
+        say(f"formatting Kafka storage of {settings.kafka_node_name(node)} (first start)")
+        result = subprocess.run(kafka.format_command(settings, cluster_id(settings), node),
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise StackError(f"Kafka StorageTool format failed:\n{result.stdout}{result.stderr}")
 
 
 def check_binaries(settings: Settings, infra_only: bool) -> None:
@@ -106,9 +130,21 @@ def _wait_for(settings: Settings, name: str, check, deadline_s: float) -> None:
 
 def wait_for_infra(settings: Settings) -> None:
     started = time.monotonic()
-    _wait_for(settings, "redis", lambda: probes.redis_ping(settings.host, settings.redis_port), REDIS_DEADLINE_S)
+    for node in settings.redis_nodes:
+        _wait_for(settings, settings.redis_node_name(node),
+                  lambda node=node: probes.redis_ping(settings.host, settings.redis_node_port(node)), REDIS_DEADLINE_S)
+    for index in settings.sentinels:
+        _wait_for(settings, f"sentinel-{index}",
+                  lambda index=index: probes.redis_ping(settings.host, settings.sentinel_port(index)),
+                  REDIS_DEADLINE_S)
     _wait_for(settings, "mailpit", lambda: probes.http_ok(settings.mailpit_url + "/readyz"), MAILPIT_DEADLINE_S)
-    _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
+    if settings.ha:
+        from faultline_ops import ha
+
+        _wait_for(settings, settings.kafka_node_name(1), lambda: ha.brokers_registered(settings),
+                  KAFKA_DEADLINE_S * 3)   # three JVMs on two cores
+    else:
+        _wait_for(settings, "kafka", lambda: probes.kafka_metadata(settings.kafka_bootstrap), KAFKA_DEADLINE_S)
     _wait_for(settings, "zipkin", lambda: probes.http_ok(settings.zipkin_url + "/health"), ZIPKIN_DEADLINE_S)
     _wait_for(settings, "otel-collector", lambda: probes.tcp_open(settings.host, settings.otlp_port),
               MAILPIT_DEADLINE_S)
@@ -118,7 +154,9 @@ def wait_for_infra(settings: Settings) -> None:
 def ensure_topics(settings: Settings) -> None:
     from faultline_kit.topology import ensure_topics as create_missing_topics
 
-    created = create_missing_topics(settings.kafka_bootstrap, settings.topic_partitions)
+    configs = {"min.insync.replicas": str(settings.kafka_min_insync_replicas)} if settings.ha else None
+    created = create_missing_topics(settings.kafka_bootstrap, settings.topic_partitions,
+                                    replication_factor=settings.kafka_replication_factor, topic_configs=configs)
     if created:
         say(f"created topics: {', '.join(created)}")
 
@@ -158,6 +196,7 @@ def wait_for_instances(settings: Settings, programs: list[Program]) -> None:
 def up(settings: Settings, infra_only: bool = False) -> None:
     started = time.monotonic()
     check_binaries(settings, infra_only)
+    claim_profile(settings)
     render_all(settings, infra_only)
     format_kafka_storage(settings)
     if supervisor.is_running(settings):
@@ -183,8 +222,13 @@ def down(settings: Settings) -> None:
 
 
 def data_paths(settings: Settings) -> list[Path]:
-    return [settings.kafka_data, settings.kafka_dir / "cluster-id", settings.redis_dir / "appendonlydir",
-            settings.redis_dir / "dump.rdb", settings.mailpit_dir]
+    paths = [settings.kafka_data, settings.kafka_dir / "cluster-id", settings.redis_dir / "appendonlydir",
+             settings.redis_dir / "dump.rdb", settings.mailpit_dir, settings.home / PROFILE_FILE]
+    # The HA profile's nodes, and Sentinel's files (they record which node is the primary now).
+    paths += [settings.kafka_dir / f"node-{n}" for n in range(1, 4)]
+    paths += [settings.redis_dir / f"node-{n}" for n in range(1, 4)]
+    paths += [settings.redis_dir / f"sentinel-{i}" for i in range(1, 4)]
+    return paths
 
 
 def clean(settings: Settings) -> None:
@@ -216,7 +260,8 @@ def print_urls(settings: Settings, infra_only: bool) -> None:
         ["otlp/http", settings.otlp_endpoint],
         ["smtp", f"{settings.host}:{settings.smtp_port}"],
         ["kafka", settings.kafka_bootstrap],
-        ["redis", settings.redis_url],
+        *([["redis sentinels", f"{settings.sentinel_addresses} (primary `{settings.sentinel_master}`)"]]
+          if settings.ha else [["redis", settings.redis_url]]),
         ["logs", str(settings.logs)],
     ]
     print_table(["WHAT", "WHERE"], rows)
@@ -240,7 +285,9 @@ def probe(settings: Settings, name: str, port: int | None) -> bool:
         return False
     if name == "kafka":
         return probes.kafka_metadata(settings.kafka_bootstrap, timeout=2.0)
-    if name == "redis":
+    if name.startswith("kafka-"):
+        return probes.kafka_node_ready(settings.host, port, timeout=2.0)
+    if name == "redis" or name.startswith(("redis-", "sentinel-")):
         return probes.redis_ping(settings.host, port)
     if name == "haproxy":
         return probes.http_ok(f"http://{settings.host}:{port}/")
@@ -266,7 +313,7 @@ def _membership(settings: Settings, ports: dict[str, int]) -> tuple[str | None, 
 
 
 def _dead_letters(settings: Settings) -> dict[str, int] | None:
-    if not probes.tcp_open(settings.host, settings.kafka_port):
+    if not any(probes.tcp_open(settings.host, settings.kafka_node_port(n)) for n in settings.kafka_nodes):
         return None
     from faultline_ops.verify import dead_letter_depths
 
@@ -308,6 +355,19 @@ def status(settings: Settings) -> None:
     Console(highlight=False, width=width).print(status_renderable(
         str(settings.home), f"running (pid {pid})" if pid else "not running", rows, seen_by,
         _dead_letters(settings) if pid else None, others))
+    if settings.ha and pid:
+        Console(highlight=False, width=width).print(_ha_renderable(settings))
+
+
+def _ha_renderable(settings: Settings):
+    """Brokers, partition leaders and ISR of the event topics, the active controller; the Redis primary, lag."""
+    from rich.console import Group
+
+    from faultline_ops import ha
+    from faultline_ops.render.ha_status import kafka_renderable, redis_renderable
+
+    return Group(kafka_renderable(ha.kafka_view(settings), list(ha.STATUS_TOPICS)),
+                 redis_renderable(ha.redis_view(settings)))
 
 
 def run(action, settings: Settings) -> int:

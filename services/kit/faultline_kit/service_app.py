@@ -75,7 +75,7 @@ class Operations:
 
     def redis_client(self, kit: KitSettings) -> redis.Redis:
         """A Redis client with timeouts, traced when tracing is on."""
-        client = redis_store.connect(kit.redis_url)
+        client = redis_store.connect(kit.redis_url, kit.redis_sentinels, kit.redis_sentinel_master)
         if self.telemetry.tracing:
             RedisInstrumentor.instrument_client(client, tracer_provider=self.telemetry.tracer_provider)
         return client

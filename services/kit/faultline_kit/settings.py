@@ -58,6 +58,12 @@ class KitSettings:
     retry_deadline_s: float
     retry_budget_ratio: float
     kafka_namespace: str
+    # Redis through Sentinel (the HA profile): "host:port,..." of the Sentinels, and the primary's name there.
+    redis_sentinels: str = ""
+    redis_sentinel_master: str = "faultline"
+    # Writes that must survive a failover wait for this many replicas (WAIT), at most this long; 0: no waiting.
+    redis_wait_replicas: int = 0
+    redis_wait_timeout_ms: int = 1000
 
     @classmethod
     def from_env(cls, service: str, environ: Mapping[str, str] | None = None) -> "KitSettings":
@@ -77,6 +83,10 @@ class KitSettings:
             retry_deadline_s=env_float(env, "FAULTLINE_RETRY_DEADLINE_S", 5.0),
             retry_budget_ratio=env_float(env, "FAULTLINE_RETRY_BUDGET_RATIO", 0.2),
             kafka_namespace=env.get("FAULTLINE_KAFKA_NAMESPACE", ""),
+            redis_sentinels=env.get("FAULTLINE_REDIS_SENTINELS", ""),
+            redis_sentinel_master=env.get("FAULTLINE_REDIS_SENTINEL_MASTER") or "faultline",
+            redis_wait_replicas=env_int(env, "FAULTLINE_REDIS_WAIT_REPLICAS", 0),
+            redis_wait_timeout_ms=env_int(env, "FAULTLINE_REDIS_WAIT_TIMEOUT_MS", 1000),
         )
 
     @property

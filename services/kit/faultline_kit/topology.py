@@ -70,8 +70,13 @@ def all_topics(namespace: str = "") -> list[str]:
 
 
 def ensure_topics(bootstrap_servers: str, partitions: int, topics: list[str] | None = None,
-                  namespace: str = "") -> list[str]:
-    """Create the missing topics (replication factor 1: one broker); return the names it created."""
+                  namespace: str = "", replication_factor: int = 1,
+                  topic_configs: dict[str, str] | None = None) -> list[str]:
+    """Create the missing topics; return the names it created.
+
+    `replication_factor` is 1 on one broker; a replicated cluster passes its size and, in `topic_configs`, e.g.
+    {"min.insync.replicas": "2"} (applied to every topic it creates, under each topic's own overrides).
+    """
     topology = Topology(namespace)
     wanted = topics if topics is not None else topology.all_topics()
     admin = KafkaAdminClient(bootstrap_servers=bootstrap_servers, client_id="faultline-topology")
@@ -82,8 +87,8 @@ def ensure_topics(bootstrap_servers: str, partitions: int, topics: list[str] | N
             new_topics = []
             for name in missing:
                 count, configs = topology.partitions_of(name, partitions)
-                new_topics.append(NewTopic(name=name, num_partitions=count, replication_factor=1,
-                                           topic_configs=configs))
+                new_topics.append(NewTopic(name=name, num_partitions=count, replication_factor=replication_factor,
+                                           topic_configs={**(topic_configs or {}), **configs}))
             try:
                 admin.create_topics(new_topics)
             except TopicAlreadyExistsError:

@@ -1,4 +1,5 @@
-"""Apache Kafka in KRaft combined mode (broker + controller), one node on loopback."""
+"""Apache Kafka in KRaft combined mode (broker + controller) on loopback: one node, or three in the HA profile
+(a Raft quorum of 3 voters, topics at replication factor 3 with min.insync.replicas=2)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,10 @@ from faultline_ops.settings import Settings
 
 NODE_ID = 1
 HEAP = "512m"
+HA_HEAP = "384m"          # each of three nodes
+# HA: a killed broker is fenced (its partitions move) after this long without a heartbeat to the controller.
+HA_BROKER_SESSION_TIMEOUT_MS = 6000
+HA_BROKER_HEARTBEAT_MS = 1000
 DEDUPE_BUFFER_BYTES = 8 * 1024 * 1024
 
 _SERVER_PROPERTIES = Template("""\
@@ -17,7 +22,7 @@ _SERVER_PROPERTIES = Template("""\
 process.roles=broker,controller
 node.id=$node_id
 # Static quorum: formatted with StorageTool `-t <cluster id>` (no --standalone).
-controller.quorum.voters=$node_id@$host:$controller_port
+controller.quorum.voters=$voters
 listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port
 advertised.listeners=PLAINTEXT://$host:$port
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
@@ -29,16 +34,9 @@ log.dirs=$data_dir
 auto.create.topics.enable=false
 num.partitions=1
 
-# A single node: every replication factor and min ISR is 1.
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
+$replication
 offsets.topic.num.partitions=12
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=12
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
 
 # Local use on 2 cores: no rebalance delay, small buffers and thread pools.
 group.initial.rebalance.delay.ms=0
@@ -90,33 +88,79 @@ Configuration:
 """)
 
 
-def server_properties(settings: Settings) -> str:
+_SINGLE_NODE_REPLICATION = """\
+# A single node: every replication factor and min ISR is 1.
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1"""
+
+_HA_REPLICATION = Template("""\
+# Three nodes: every partition on all three, a write acknowledged (acks=all) once two have it; fewer than two in
+# sync and produces fail with NOT_ENOUGH_REPLICAS. Only an in-sync replica may become leader (no unclean election).
+default.replication.factor=3
+min.insync.replicas=2
+unclean.leader.election.enable=false
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+share.coordinator.state.topic.replication.factor=3
+share.coordinator.state.topic.min.isr=2
+broker.session.timeout.ms=$session_ms
+broker.heartbeat.interval.ms=$heartbeat_ms""")
+
+
+def voters(settings: Settings) -> str:
+    """controller.quorum.voters: every node's id@host:controller-port."""
+    return ",".join(f"{n}@{settings.host}:{settings.kafka_node_controller_port(n)}" for n in settings.kafka_nodes)
+
+
+def node_data(settings: Settings, node: int):
+    return settings.kafka_node_dir(node) / "data" if settings.ha else settings.kafka_data
+
+
+def server_properties(settings: Settings, node: int = NODE_ID) -> str:
+    replication = (_HA_REPLICATION.substitute(session_ms=HA_BROKER_SESSION_TIMEOUT_MS,
+                                              heartbeat_ms=HA_BROKER_HEARTBEAT_MS)
+                   if settings.ha else _SINGLE_NODE_REPLICATION)
     return _SERVER_PROPERTIES.substitute(
-        node_id=NODE_ID,
+        node_id=node,
+        voters=voters(settings),
         host=settings.host,
-        port=settings.kafka_port,
-        controller_port=settings.kafka_controller_port,
-        data_dir=settings.kafka_data,
+        port=settings.kafka_node_port(node),
+        controller_port=settings.kafka_node_controller_port(node),
+        data_dir=node_data(settings, node),
         dedupe_buffer=DEDUPE_BUFFER_BYTES,
+        replication=replication,
     )
 
 
-def log4j2_yaml(settings: Settings) -> str:
-    return _LOG4J2_YAML.substitute(logs=settings.logs)
+def log4j2_yaml(settings: Settings, node: int = NODE_ID) -> str:
+    server_log = "kafka-server.log" if not settings.ha else f"kafka-{node}-server.log"
+    return _LOG4J2_YAML.substitute(logs=settings.logs).replace("kafka-server.log", server_log)
+
+
+def properties_path(settings: Settings, node: int = NODE_ID):
+    return settings.kafka_node_dir(node) / "server.properties"
 
 
 def files(settings: Settings) -> dict:
-    return {
-        settings.kafka_dir / "server.properties": server_properties(settings),
-        settings.kafka_dir / "log4j2.yaml": log4j2_yaml(settings),
-    }
+    rendered = {}
+    for node in settings.kafka_nodes:
+        directory = settings.kafka_node_dir(node)
+        rendered[directory / "server.properties"] = server_properties(settings, node)
+        rendered[directory / "log4j2.yaml"] = log4j2_yaml(settings, node)
+    return rendered
 
 
-def java_command(settings: Settings, main_class: str, *args: str) -> list[str]:
+def java_command(settings: Settings, main_class: str, *args: str, node: int = NODE_ID) -> list[str]:
     """argv for a Kafka main class on the Maven-assembled class path."""
     return [
         "java",
-        f"-Dlog4j2.configurationFile={settings.kafka_dir / 'log4j2.yaml'}",
+        f"-Dlog4j2.configurationFile={settings.kafka_node_dir(node) / 'log4j2.yaml'}",
         "-cp",
         settings.kafka_classpath,
         main_class,
@@ -124,23 +168,33 @@ def java_command(settings: Settings, main_class: str, *args: str) -> list[str]:
     ]
 
 
-def format_command(settings: Settings, cluster_id: str) -> list[str]:
-    """StorageTool format, run once before the first start (static quorum, so no --standalone)."""
+def format_command(settings: Settings, cluster_id: str, node: int = NODE_ID) -> list[str]:
+    """StorageTool format, run once per node before its first start (static quorum, so no --standalone)."""
     return java_command(
         settings, "kafka.tools.StorageTool", "format", "-t", cluster_id,
-        "-c", str(settings.kafka_dir / "server.properties"), "--ignore-formatted",
+        "-c", str(properties_path(settings, node)), "--ignore-formatted", node=node,
+    )
+
+
+def node_program(settings: Settings, node: int) -> Program:
+    heap = HA_HEAP if settings.ha else HEAP
+    argv = ["java", f"-Xmx{heap}", f"-Xms{heap}",
+            *java_command(settings, "kafka.Kafka", str(properties_path(settings, node)), node=node)[1:]]
+    return Program(
+        name=settings.kafka_node_name(node),
+        command=shlex.join(argv),
+        directory=settings.kafka_node_dir(node),
+        port=settings.kafka_node_port(node),
+        probe="kafka",
+        priority=10,
+        environment=config_fingerprint(server_properties(settings, node), log4j2_yaml(settings, node)),
     )
 
 
 def program(settings: Settings) -> Program:
-    argv = ["java", f"-Xmx{HEAP}", f"-Xms{HEAP}", *java_command(settings, "kafka.Kafka",
-                                                              str(settings.kafka_dir / "server.properties"))[1:]]
-    return Program(
-        name="kafka",
-        command=shlex.join(argv),
-        directory=settings.kafka_dir,
-        port=settings.kafka_port,
-        probe="kafka",
-        priority=10,
-        environment=config_fingerprint(server_properties(settings), log4j2_yaml(settings)),
-    )
+    """The single node of the default profile."""
+    return node_program(settings, NODE_ID)
+
+
+def programs(settings: Settings) -> list[Program]:
+    return [node_program(settings, node) for node in settings.kafka_nodes]

@@ -20,6 +20,11 @@ def environment(settings: Settings, service: str, index: int) -> tuple[tuple[str
         "FAULTLINE_BIND": f"{settings.host}:{settings.replica_port(service, index)}",
         "FAULTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "FAULTLINE_REDIS_URL": settings.redis_url,
+        # HA profile: the primary is found through the Sentinels (FAULTLINE_REDIS_URL gives only the db number).
+        **({"FAULTLINE_REDIS_SENTINELS": settings.sentinel_addresses,
+            "FAULTLINE_REDIS_SENTINEL_MASTER": settings.sentinel_master,
+            # inventory's reservations count only once a replica has them (CP; cart and order do not wait: AP)
+            "FAULTLINE_REDIS_WAIT_REPLICAS": "1"} if settings.ha else {}),
         # Peers are reached through HAProxy's front ports, as through a Kubernetes Service; the routes chaos
         # experiments partition go through a Toxiproxy listener in front of that port.
         **{f"FAULTLINE_{peer.upper()}_URL": settings.peer_url(service, peer) for peer in SERVICES},

@@ -93,8 +93,8 @@ def group_sections(programs: list[Program]) -> str:
 
 
 def infra_programs(settings: Settings) -> list[Program]:
-    return [kafka.program(settings), redis.program(settings), mailpit.program(settings), zipkin.program(settings),
-            otel_collector.program(settings)]
+    return [*kafka.programs(settings), *redis.programs(settings), mailpit.program(settings),
+            zipkin.program(settings), otel_collector.program(settings)]
 
 
 def app_programs(settings: Settings) -> list[Program]:
