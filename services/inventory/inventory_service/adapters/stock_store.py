@@ -1,14 +1,23 @@
-"""Products and reservations in Redis; every reservation is decided and written in one WATCH/MULTI transaction."""
+"""Products and reservations in Redis; every reservation is decided and written in one WATCH/MULTI transaction.
+
+Reservations are the CP write of the shop: with `wait_replicas` > 0 (the HA profile) a reservation is answered only
+once that many Redis replicas hold it (WAIT), so a failover cannot lose a reservation inventory already announced
+(and sell its stock twice). When the replicas do not confirm, `reserve` raises ReplicationUnconfirmed, a Redis
+connection error to the consumer: the OrderPlaced is rewound and tried again, and the order stays PENDING rather
+than confirmed on a write that may vanish. Product reads, stock edits and releases do not wait.
+"""
 from __future__ import annotations
 
 import json
 
 import redis
+from faultline_kit.redis_store import confirm_replicated
 
 from ..domain import Line, Product, Reservation, ReservationStatus, decide_reservation, release, stock_after_reservation
 
 PREFIX = "inventory"
 SKUS_KEY = f"{PREFIX}:skus"
+REPLICATION_MARK_KEY = f"{PREFIX}:replication-mark"   # written before each WAIT (see confirm_replicated)
 
 
 def _product_key(sku: str) -> str:
@@ -41,8 +50,10 @@ def _decode_product(sku: str, fields: dict[str, str]) -> Product | None:
 
 
 class StockStore:
-    def __init__(self, client: redis.Redis) -> None:
+    def __init__(self, client: redis.Redis, wait_replicas: int = 0, wait_timeout_ms: int = 1000) -> None:
         self.redis = client
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
@@ -93,7 +104,16 @@ class StockStore:
         return _decode_reservation(raw) if raw else None
 
     def reserve(self, order_id: str, lines: tuple[Line, ...]) -> Reservation:
-        """Decide once per order: a second call answers the stored decision and changes nothing."""
+        """Decide once per order: a second call answers the stored decision and changes nothing.
+
+        Either call returns only once `wait_replicas` replicas hold the decision (a redelivery confirms a decision
+        an earlier attempt wrote but could not confirm); else ReplicationUnconfirmed.
+        """
+        decision = self._decide(order_id, lines)
+        confirm_replicated(self.redis, self.wait_replicas, self.wait_timeout_ms, REPLICATION_MARK_KEY)
+        return decision
+
+    def _decide(self, order_id: str, lines: tuple[Line, ...]) -> Reservation:
         reservation_key = _reservation_key(order_id)
         skus = sorted({line.sku for line in lines})
         product_keys = [_product_key(sku) for sku in skus]
