@@ -23,7 +23,7 @@ from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from faultline_kit.envelope import Envelope
 from faultline_kit.http_client import ServiceClient
-from faultline_kit.kafka_bus import ConsumerLoop, EventPublisher
+from faultline_kit.kafka_bus import ConsumerLoop, ConsumerSpec, EventPublisher
 from faultline_kit.resilience import StatusBoard
 from faultline_kit.topology import ensure_topics
 
@@ -210,12 +210,23 @@ class _Clock:
         return {"per_s": steady, "total_s": self.last - started}
 
 
+class _Counting:
+    """A handler that handles every event by counting it."""
+
+    def __init__(self, clock: _Clock) -> None:
+        self._clock = clock
+
+    def handles(self, event_type: str) -> bool:
+        return True
+
+    def __call__(self, envelope) -> None:
+        self._clock.tick()
+
+
 def consume_kit(bootstrap: str, topic: str, n: int, timeout_s: float = 120) -> dict[str, float]:
     clock = _Clock(n)
-    loop = ConsumerLoop(bootstrap_servers=bootstrap, group=f"bench-kit-{uuid.uuid4().hex[:8]}", topics=(topic,),
-                        handles=lambda event_type: True, handle=lambda envelope: clock.tick(),
-                        publisher=EventPublisher(bootstrap, client_id="bench-kit-consumer"),
-                        client_id="bench-kit-consumer")
+    spec = ConsumerSpec(bootstrap, f"bench-kit-{uuid.uuid4().hex[:8]}", (topic,), "bench-kit-consumer")
+    loop = ConsumerLoop(spec, _Counting(clock), EventPublisher(bootstrap, client_id="bench-kit-consumer"))
     stop = threading.Event()
     started = time.perf_counter()
     thread = threading.Thread(target=loop.run, args=(stop,), name="bench-consumer", daemon=True)

@@ -16,15 +16,19 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from werkzeug.serving import make_server
 
+from cart_service import bootstrap as cart_bootstrap
 from cart_service.app import create_app as create_cart
 from cart_service.config import CartSettings
+from email_service import bootstrap as email_bootstrap
 from email_service.app import create_app as create_email
 from email_service.config import EmailSettings
 from faultline_kit.runtime import EXTENSION_KEY
 from faultline_kit.telemetry import telemetry_for
 from faultline_kit.topology import Topology, ensure_topics
+from inventory_service import bootstrap as inventory_bootstrap
 from inventory_service.app import create_app as create_inventory
 from inventory_service.config import InventorySettings
+from order_service import bootstrap as order_bootstrap
 from order_service.app import create_app as create_order
 from order_service.config import OrderSettings
 from support.stack import eventually
@@ -56,19 +60,22 @@ def saga(infra):
     exporter = InMemorySpanExporter()
     # Cart first: requests is instrumented once per process, with the first provider, and cart is the service
     # whose outbound calls it traces.
-    factories = {"cart": (create_cart, CartSettings), "order": (create_order, OrderSettings),
-                 "inventory": (create_inventory, InventorySettings), "email": (create_email, EmailSettings)}
+    factories = {"cart": (create_cart, cart_bootstrap.bootstrap, CartSettings),
+                 "order": (create_order, order_bootstrap.bootstrap, OrderSettings),
+                 "inventory": (create_inventory, inventory_bootstrap.bootstrap, InventorySettings),
+                 "email": (create_email, email_bootstrap.bootstrap, EmailSettings)}
     store = redis.Redis(host=settings.host, port=settings.redis_port, db=TRACE_DB)
     store.flushdb()
     with ExitStack() as cleanup:
         cleanup.callback(store.flushdb)
         cleanup.callback(_delete_topics, settings.kafka_bootstrap, topology)
         cleanup.callback(RequestsInstrumentor().uninstrument)
-        for name, (factory, settings_type) in factories.items():
+        for name, (factory, bootstrap, settings_type) in factories.items():
             env = {**base_env, "FAULTLINE_INSTANCE_ID": f"{name}-trace"}
             telemetry = telemetry_for(name, f"{name}-trace", environ={},
                                       span_processors=[SimpleSpanProcessor(exporter)])
-            app = factory(settings_type.from_env(env), telemetry)
+            service_settings = settings_type.from_env(env)
+            app = factory(service_settings, bootstrap(service_settings, telemetry=telemetry))
             server = make_server("127.0.0.1", ports[name], app, threaded=True)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             cleanup.callback(server.shutdown)

@@ -6,9 +6,10 @@ import threading
 import pytest
 
 from faultline_kit.clock import LamportClock, WallClock
-from faultline_kit.kafka_bus import ConsumerLoop, RetryPolicy
+from faultline_kit.kafka_bus import ConsumerLoop, ConsumerSpec, RetryPolicy
 from faultline_kit.messages import EnvelopeStamper, EventPayload
 from faultline_kit.topology import dead_letter_topic
+from support.consumers import EnvelopeFunction
 from support.stack import eventually
 
 from .conftest import read_topic, running
@@ -28,7 +29,8 @@ def ping(n: int, aggregate: str = "agg"):
 
 
 def make_loop(bootstrap, publisher, source, group, handle):
-    return ConsumerLoop(bootstrap, group, (source,), lambda t: t == "Ping", handle, publisher, "it", FAST)
+    spec = ConsumerSpec(bootstrap, group, (source,), "it", FAST)
+    return ConsumerLoop(spec, EnvelopeFunction(handle, "Ping"), publisher)
 
 
 def test_every_published_event_is_handled(bootstrap, publisher, group_topics):

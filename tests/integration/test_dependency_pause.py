@@ -11,10 +11,11 @@ import tempfile
 import pytest
 import redis
 
-from faultline_kit.kafka_bus import ConsumerLoop, Dependency, RetryPolicy
+from faultline_kit.bootstrap import REDIS_ERRORS
+from faultline_kit.kafka_bus import ConsumerLoop, ConsumerSpec, Dependency, RetryPolicy
 from faultline_kit.resilience import BreakerPolicy, StatusBoard
 from faultline_kit.topology import dead_letter_topic, retry_topic
-from faultline_kit.wiring import REDIS_ERRORS
+from support.consumers import EnvelopeFunction
 from support.stack import eventually
 
 from .conftest import read_topic, running
@@ -75,8 +76,8 @@ def test_a_consumer_pauses_while_its_redis_is_down_and_catches_up_after(
     def remember(envelope):
         store.set(f"seen:{envelope.payload['n']}", 1)
 
-    loop = ConsumerLoop(bootstrap, group, (source,), lambda t: t == "Ping", remember, publisher, "it",
-                        RetryPolicy(in_process_attempts=2, backoff_max_s=0.01), dependencies=(dependency,))
+    spec = ConsumerSpec(bootstrap, group, (source,), "it", RetryPolicy(in_process_attempts=2, backoff_max_s=0.01))
+    loop = ConsumerLoop(spec, EnvelopeFunction(remember, "Ping"), publisher, dependencies=(dependency,))
     with running(loop), running(ConsumerLoop.for_retry_topic(loop)):
         for n in range(3):
             publisher.publish(source, ping(n, aggregate=f"a{n}"))

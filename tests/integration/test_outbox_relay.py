@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from faultline_kit.bus import EventOutlet
 from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.kafka_bus import EventPublisher, KafkaUnavailable
 from faultline_kit.messages import EnvelopeStamper
@@ -31,7 +32,7 @@ def place(store: OrderStore, n: int) -> list[str]:
 
 @pytest.fixture
 def store(redis_client):
-    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()), "orders")
+    return OrderStore(redis_client, EventOutlet(EnvelopeStamper("it", LamportClock(), WallClock()), "orders"))
 
 
 

@@ -5,6 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from faultline_kit.bus import EventOutlet
 from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.messages import EnvelopeStamper
 from inventory_service.adapters.stock_store import StockStore
@@ -59,7 +60,7 @@ def test_seeding_twice_keeps_the_stock_that_moved(redis_client):
 
 
 def order_store(redis_client) -> OrderStore:
-    return OrderStore(redis_client, EnvelopeStamper("it", LamportClock(), WallClock()), "orders")
+    return OrderStore(redis_client, EventOutlet(EnvelopeStamper("it", LamportClock(), WallClock()), "orders"))
 
 
 def new_order(order_id: str, key: str, qty: int = 1) -> Order:

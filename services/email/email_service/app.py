@@ -1,45 +1,27 @@
-"""Wires email: the only place that builds real adapters."""
+"""create_app(settings=None, deps=None): email's app from what `bootstrap` built (real adapters unless given)."""
 from __future__ import annotations
 
 from flask import Flask
 
-from faultline_kit.clock import LamportClock, WallClock
-from faultline_kit.kafka_bus import Dependency
-from faultline_kit.messages import EnvelopeStamper
-from faultline_kit.runtime import BackgroundRuntime
-from faultline_kit.service_app import Operations, create_service_app
-from faultline_kit.telemetry import Telemetry
-from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
+from faultline_kit.bootstrap import Consuming, serve
 
-from .adapters.sent_store import SentStore
-from .adapters.smtp_mailer import SMTP_ERRORS, SmtpMailer
+from .adapters.smtp_mailer import SMTP_ERRORS
+from .bootstrap import EmailDeps, bootstrap
 from .config import EmailSettings
 from .entrypoints.api import email_blueprint
-from .entrypoints.consumer import EmailEventHandler
 from .entrypoints.openapi import email_openapi
+from .messaging import MESSAGING
 
 
-def create_app(settings: EmailSettings | None = None, telemetry: Telemetry | None = None) -> Flask:
-    settings = settings or EmailSettings.from_env()
-    kit = settings.kit
-    wall = WallClock(kit.clock_skew_ms)
-    ops = Operations.for_instance(kit, wall, telemetry)
-    sent = SentStore(ops.redis_client(kit))
-    publisher = ops.publisher(kit)
-    smtp = Dependency(ops.board.breaker("smtp", counts=SMTP_ERRORS), SMTP_ERRORS)
-    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
-    mailer = SmtpMailer(settings.smtp_host, settings.smtp_port, settings.sender, tracer=ops.tracer)
-    handler = EmailEventHandler(mailer, sent, stamper, wall.now_iso)
-    cluster, _ = ops.cluster_tasks(kit, stamper)
-    runtime = BackgroundRuntime(
-        [*cluster, *consumer_tasks(kit, (kit.topology.orders,), handler, publisher, ops.board,
-                                   (redis_dependency(ops.board), smtp))],
-        on_stop=[publisher.close])
-    return create_service_app(
-        __name__, runtime,
-        readiness=readiness_checks(sent.ping),
+def create_app(settings: EmailSettings | None = None, deps: EmailDeps | None = None) -> Flask:
+    deps = deps or bootstrap(settings)
+    instance = deps.instance
+    return serve(
+        __name__, instance,
+        store_ping=deps.sent.ping,
         openapi=email_openapi(),
-        blueprints=[email_blueprint(sent)],
-        ops=ops,
-        degraded=degraded_checks(kit),
+        blueprints=[email_blueprint(deps.sent)],
+        # While SMTP is down the consumer pauses (its breaker is open) instead of burning mails into the DLQ.
+        consuming=Consuming(MESSAGING, provides={"mailer": deps.mailer, "sent": deps.sent, "now": instance.wall.now_iso},
+                            dependencies=(instance.dependency("smtp", SMTP_ERRORS),)),
     )

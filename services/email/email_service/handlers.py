@@ -19,20 +19,30 @@ class SentMails(Protocol):
     def record(self, sent: SentMail) -> bool: ...
 
 
-def compose(event_id: str, event: Outcome) -> Mail:
-    if isinstance(event, OrderConfirmed):
-        return confirmation(event_id, event.order_id, event.email, event.total_cents, len(event.lines))
-    if isinstance(event, OrderRejected):
-        return rejection(event_id, event.order_id, event.email, event.reason)
+def _confirmation(event_id: str, event: OrderConfirmed) -> Mail:
+    return confirmation(event_id, event.order_id, event.email, event.total_cents, len(event.lines))
+
+
+def _rejection(event_id: str, event: OrderRejected) -> Mail:
+    return rejection(event_id, event.order_id, event.email, event.reason)
+
+
+def _cancellation(event_id: str, event: OrderCancelled) -> Mail:
     return cancellation(event_id, event.order_id, event.email, event.total_cents)
 
 
-def notify_customer(event_id: str, event: Outcome, mailer: Mailer, sent: SentMails,
-                    now: Callable[[], str]) -> SentMail | None:
-    """Mail the customer unless this event was mailed already; None for a duplicate."""
+MAIL_FOR: dict[type, Callable[[str, Outcome], Mail]] = {
+    OrderConfirmed: _confirmation, OrderRejected: _rejection, OrderCancelled: _cancellation}
+
+
+def compose(event_id: str, event: Outcome) -> Mail:
+    return MAIL_FOR[type(event)](event_id, event)
+
+
+def notify_customer(event: Outcome, event_id: str, mailer: Mailer, sent: SentMails, now: Callable[[], str]) -> None:
+    """Mail the customer unless this event was mailed already; the mail is recorded once SMTP accepted it."""
     if sent.already_sent(event_id):
-        return None
+        return
     mail = compose(event_id, event)
     record = SentMail(event_id, event.event_type, event.order_id, mail.to, mail.subject, now())
     mailer.send(mail, on_accepted=lambda: sent.record(record))
-    return record

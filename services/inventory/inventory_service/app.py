@@ -1,4 +1,4 @@
-"""Wires inventory: the only place that builds real adapters."""
+"""create_app(settings=None, deps=None): inventory's app from what `bootstrap` built (real adapters unless given)."""
 from __future__ import annotations
 
 import logging
@@ -6,19 +6,16 @@ import threading
 
 from flask import Flask
 
-from faultline_kit.clock import LamportClock, WallClock
-from faultline_kit.messages import EnvelopeStamper
-from faultline_kit.runtime import BackgroundRuntime, BackgroundTask
-from faultline_kit.service_app import Operations, create_service_app
-from faultline_kit.telemetry import Telemetry
-from faultline_kit.wiring import consumer_tasks, degraded_checks, readiness_checks, redis_dependency
+from faultline_kit.bootstrap import Consuming, serve
+from faultline_kit.runtime import BackgroundTask
 
 from .adapters.stock_store import StockStore
+from .bootstrap import InventoryDeps, bootstrap
 from .catalog import seed_products
 from .config import InventorySettings
 from .entrypoints.api import inventory_blueprint
-from .entrypoints.consumer import InventoryEventHandler
 from .entrypoints.openapi import inventory_openapi
+from .messaging import MESSAGING
 
 log = logging.getLogger(__name__)
 
@@ -37,26 +34,15 @@ def _seed_when_redis_answers(store: StockStore):
     return run
 
 
-def create_app(settings: InventorySettings | None = None, telemetry: Telemetry | None = None) -> Flask:
-    settings = settings or InventorySettings.from_env()
-    kit = settings.kit
-    wall = WallClock(kit.clock_skew_ms)
-    ops = Operations.for_instance(kit, wall, telemetry)
-    store = StockStore(ops.redis_client(kit), kit.redis_wait_replicas, kit.redis_wait_timeout_ms)
-    publisher = ops.publisher(kit)
-    stamper = EnvelopeStamper(kit.instance_id, LamportClock(), wall)
-    handler = InventoryEventHandler(store, publisher, stamper, kit.topology.inventory)
-    cluster, _ = ops.cluster_tasks(kit, stamper)
-    runtime = BackgroundRuntime(
-        [BackgroundTask("seed-catalog", _seed_when_redis_answers(store)), *cluster,
-         *consumer_tasks(kit, (kit.topology.orders,), handler, publisher, ops.board, (redis_dependency(ops.board),))],
-        on_stop=[publisher.close],
-    )
-    return create_service_app(
-        __name__, runtime,
-        readiness=readiness_checks(store.ping),
+def create_app(settings: InventorySettings | None = None, deps: InventoryDeps | None = None) -> Flask:
+    deps = deps or bootstrap(settings)
+    kit = deps.instance.kit
+    return serve(
+        __name__, deps.instance,
+        store_ping=deps.store.ping,
         openapi=inventory_openapi(),
-        blueprints=[inventory_blueprint(store, lambda: kit.admin_token)],
-        ops=ops,
-        degraded=degraded_checks(kit),
+        blueprints=[inventory_blueprint(deps.store, lambda: kit.admin_token)],
+        # Inventory's answers are published as soon as the reservation is stored (a redelivery answers again).
+        consuming=Consuming(MESSAGING, provides={"store": deps.store}, outlet=deps.outlet),
+        tasks=[BackgroundTask("seed-catalog", _seed_when_redis_answers(deps.store))],
     )

@@ -6,8 +6,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, field
-from typing import Callable
+from contextlib import ExitStack
+from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 import pybreaker
 from kafka import KafkaConsumer
@@ -20,7 +21,7 @@ from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_
 from .envelope import Envelope, InvalidMessage, decode
 from .fencing import FENCE_HEADER, FenceGuard, header_value
 from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers
-from .resilience import allows_trial
+from .resilience import ConcurrentCircuitBreaker, allows_trial
 from .telemetry import add_event, context_from_headers
 from .topology import dead_letter_topic, retry_topic
 
@@ -39,7 +40,7 @@ class RetryPolicy:
 class Dependency:
     """Something handlers need (Redis, SMTP): its breaker counts `errors`; while it is open the loop pauses."""
 
-    breaker: pybreaker.CircuitBreaker
+    breaker: ConcurrentCircuitBreaker
     errors: tuple[type[BaseException], ...]
 
 
@@ -72,8 +73,33 @@ RETRY_AT_HEADER = "faultline-retry-at-ms"
 HOPS_HEADER = "faultline-retry-hops"
 
 
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """Where and how one loop consumes: the broker, its group, its topics, and the retry policy."""
+
+    bootstrap_servers: str
+    group: str
+    topics: tuple[str, ...]
+    client_id: str
+    policy: RetryPolicy = RetryPolicy()
+    consumes_retry_topic: bool = False
+
+    def for_retry_topic(self) -> "ConsumerSpec":
+        """The twin loop's spec: group `<group>.retry` consuming `<group>.retry`."""
+        return replace(self, group=f"{self.group}.retry", topics=(retry_topic(self.group),),
+                       client_id=f"{self.client_id}-retry", consumes_retry_topic=True)
+
+
+class EnvelopeHandler(Protocol):
+    """What a loop hands envelopes to (a service's message bus): which types it handles, and the handling."""
+
+    def handles(self, event_type: str) -> bool: ...
+
+    def __call__(self, envelope: Envelope) -> None: ...
+
+
 class ConsumerLoop:
-    """Consumes `topics` as `group` with auto-commit off: process, then commit offset+1.
+    """Consumes `spec.topics` as `spec.group` with auto-commit off: process, then commit offset+1.
 
     A record whose handler keeps failing goes to `<group>.retry` (re-consumed after a delay by the twin loop
     built with `for_retry_topic`), then to `<group>.dlq`; a record that can never be valid goes straight to the
@@ -82,49 +108,25 @@ class ConsumerLoop:
     SMTP delays work, it does not burn it into the dead-letter topic.
     """
 
-    def __init__(
-        self,
-        bootstrap_servers: str,
-        group: str,
-        topics: tuple[str, ...],
-        handles: Callable[[str], bool],
-        handle: Callable[[Envelope], None],
-        publisher: EventPublisher,
-        client_id: str,
-        policy: RetryPolicy = RetryPolicy(),
-        consumes_retry_topic: bool = False,
-        dependencies: tuple[Dependency, ...] = (),
-        tracer: trace.Tracer | None = None,
-    ) -> None:
-        self._tracer = tracer or trace.NoOpTracer()
-        self.group = group
-        self.topics = topics
-        self._bootstrap = bootstrap_servers
-        self._handles = handles
-        self._handle = handle
+    def __init__(self, spec: ConsumerSpec, handler: EnvelopeHandler, publisher: EventPublisher,
+                 dependencies: tuple[Dependency, ...] = (), tracer: trace.Tracer | None = None) -> None:
+        self.spec = spec
+        self.group = spec.group
+        self.topics = spec.topics
+        self._bootstrap = spec.bootstrap_servers
+        self._client_id = spec.client_id
+        self._policy = spec.policy
+        self._is_retry_loop = spec.consumes_retry_topic
+        self._handler = handler
         self._publisher = publisher
-        self._client_id = client_id
-        self._policy = policy
-        self._is_retry_loop = consumes_retry_topic
         self._dependencies = dependencies
+        self._tracer = tracer or trace.NoOpTracer()
         self._fence = FenceGuard()
         self.stats = ConsumerStats()
 
     @classmethod
     def for_retry_topic(cls, main: "ConsumerLoop") -> "ConsumerLoop":
-        return cls(
-            bootstrap_servers=main._bootstrap,
-            group=f"{main.group}.retry",
-            topics=(retry_topic(main.group),),
-            handles=main._handles,
-            handle=main._handle,
-            publisher=main._publisher,
-            client_id=f"{main._client_id}-retry",
-            policy=main._policy,
-            consumes_retry_topic=True,
-            dependencies=main._dependencies,
-            tracer=main._tracer,
-        )
+        return cls(main.spec.for_retry_topic(), main._handler, main._publisher, main._dependencies, main._tracer)
 
     @property
     def name(self) -> str:
@@ -234,11 +236,12 @@ class ConsumerLoop:
             log.warning("%s commit refused after a rebalance (records will be redelivered): %s", self.name, exc)
 
     def _call_handler(self, envelope: Envelope) -> None:
-        call: Callable[[], None] = lambda: self._handle(envelope)  # noqa: E731
-        for dependency in self._dependencies:
-            call = (lambda inner, dep: lambda: dep.breaker.call(inner))(call, dependency)
+        """The handler, inside every dependency's breaker; a dependency's failure becomes DependencyDown."""
         try:
-            call()
+            with ExitStack() as guards:
+                for dependency in self._dependencies:
+                    guards.enter_context(dependency.breaker.guarding())
+                self._handler(envelope)
         except pybreaker.CircuitBreakerError as exc:
             raise DependencyDown(str(exc)) from exc
         except Exception as exc:
@@ -270,7 +273,7 @@ class ConsumerLoop:
         except InvalidMessage as exc:
             self._dead_letter(record, exc, hops=0)
             return
-        if not self._handles(envelope.type):
+        if not self._handler.handles(envelope.type):
             self.stats.skipped += 1
             return
         span = trace.get_current_span()

@@ -19,24 +19,15 @@ class EventPayload(BaseModel):
     schema_version: ClassVar[int] = 1
 
 
-class EventRegistry:
-    """The event types one consumer understands; other types on its topics are skipped, not dead-lettered."""
-
-    def __init__(self, *models: type[EventPayload]) -> None:
-        self._models = {model.event_type: model for model in models}
-
-    def knows(self, event_type: str) -> bool:
-        return event_type in self._models
-
-    def payload_of(self, envelope: Envelope) -> EventPayload:
-        model = self._models.get(envelope.type)
-        if model is None:
-            raise InvalidMessage(f"unknown event type {envelope.type!r}")
-        if envelope.schema_version > model.schema_version:
-            raise InvalidMessage(
-                f"{envelope.type} schema version {envelope.schema_version} is newer than {model.schema_version}"
-            )
-        return validate_payload(model, envelope.payload)  # type: ignore[return-value]
+def payload_of(model: type[EventPayload], envelope: Envelope) -> EventPayload:
+    """The envelope's payload as `model`; InvalidMessage when it is not one, or from a newer schema."""
+    if envelope.type != model.event_type:
+        raise InvalidMessage(f"{envelope.type} is not a {model.event_type}")
+    if envelope.schema_version > model.schema_version:
+        raise InvalidMessage(
+            f"{envelope.type} schema version {envelope.schema_version} is newer than {model.schema_version}"
+        )
+    return validate_payload(model, envelope.payload)  # type: ignore[return-value]
 
 
 class EnvelopeStamper:
@@ -72,29 +63,9 @@ class EnvelopeStamper:
 
 @dataclass(frozen=True)
 class NewEvent:
-    """What a handler returns: a payload for an aggregate; the entrypoint stamps and publishes it."""
+    """What a handler returns: a payload for an aggregate; the service's outlet stamps and sends it."""
 
     payload: EventPayload
     aggregate_id: str
     aggregate_version: int
     event_id: str | None = None
-
-
-class TypedEventHandler:
-    """A consumer's entrypoint: observe the sender's Lamport time, validate the payload against the event types the
-    subclass `consumes`, and pass the typed event (with its envelope's ids) to `handle`."""
-
-    consumes: ClassVar[EventRegistry]
-
-    def __init__(self, stamper: EnvelopeStamper) -> None:
-        self.stamper = stamper
-
-    def handles(self, event_type: str) -> bool:
-        return self.consumes.knows(event_type)
-
-    def __call__(self, envelope: Envelope) -> None:
-        self.stamper.observe(envelope)
-        self.handle(self.consumes.payload_of(envelope), envelope)
-
-    def handle(self, event: EventPayload, envelope: Envelope) -> None:
-        raise NotImplementedError

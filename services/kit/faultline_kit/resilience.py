@@ -5,6 +5,7 @@ import logging
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
@@ -47,17 +48,23 @@ class ConcurrentCircuitBreaker(pybreaker.CircuitBreaker):
     and to record its outcome."""
 
     def call(self, func, *args, **kwargs):
+        with self.guarding(func, *args, **kwargs):
+            return func(*args, **kwargs)
+
+    @contextmanager
+    def guarding(self, func=None, *args, **kwargs):
+        """The guarded call as a block: refused (CircuitBreakerError) while open, its outcome counted after. Several
+        breakers guard one call by nesting blocks, without a wrapper frame per breaker."""
         with self._lock:
             state = self._admit(func, *args, **kwargs)
         try:
-            result = func(*args, **kwargs)
+            yield
         except BaseException as exc:
             with self._lock:
                 state._handle_error(exc)  # noqa: SLF001 - re-raises exc, or CircuitBreakerError if it trips
             raise
         with self._lock:
             state._handle_success()  # noqa: SLF001
-        return result
 
     def _admit(self, func, *args, **kwargs):
         if self.current_state == pybreaker.STATE_OPEN:
@@ -86,13 +93,13 @@ class StatusBoard:
     def __init__(self, policy: BreakerPolicy = BreakerPolicy()) -> None:
         self.policy = policy
         self.started_at = time.time()
-        self._breakers: dict[str, tuple[pybreaker.CircuitBreaker, _TransitionLog]] = {}
+        self._breakers: dict[str, tuple[ConcurrentCircuitBreaker, _TransitionLog]] = {}
         self._providers: dict[str, Callable[[], Any]] = {}
         self._lock = threading.Lock()
         self.on_transition: list[Callable[[str, str, str], None]] = []
 
     def breaker(self, name: str, counts: Iterable[type[BaseException]] | None = None,
-                policy: BreakerPolicy | None = None) -> pybreaker.CircuitBreaker:
+                policy: BreakerPolicy | None = None) -> ConcurrentCircuitBreaker:
         """The breaker for one dependency; with `counts`, only those exception types count as failures."""
         with self._lock:
             if name in self._breakers:

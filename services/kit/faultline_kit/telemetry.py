@@ -24,7 +24,7 @@ from opentelemetry.exporter.prometheus import PrometheusMetricReader
 from opentelemetry.instrumentation.utils import suppress_instrumentation
 from opentelemetry.metrics import Meter
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.view import ExplicitBucketHistogramAggregation, View
+from opentelemetry.sdk.metrics.view import View
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
@@ -33,9 +33,6 @@ from prometheus_client import CollectorRegistry
 log = logging.getLogger(__name__)
 
 INSTRUMENTATION = "faultline_kit"
-# Sagas take tens of milliseconds to a few seconds (minutes while Kafka is down): buckets to match.
-SAGA_BUCKETS = View(instrument_name="faultline.saga.duration", aggregation=ExplicitBucketHistogramAggregation(
-    (0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)))
 
 
 @dataclass
@@ -78,8 +75,9 @@ def resource_for(service: str, instance_id: str, env: Mapping[str, str]) -> Reso
 
 def telemetry_for(service: str, instance_id: str, environ: Mapping[str, str] | None = None,
                   span_processors: Iterable[SpanProcessor] = (),
-                  span_exporter: SpanExporter | None = None) -> Telemetry:
-    """Build this instance's providers. Tests pass processors (an in-memory exporter) instead of OTLP."""
+                  span_exporter: SpanExporter | None = None, views: Iterable[View] = ()) -> Telemetry:
+    """Build this instance's providers. Tests pass processors (an in-memory exporter) instead of OTLP; a service
+    passes views for its own instruments (a histogram's buckets)."""
     env = os.environ if environ is None else environ
     resource = resource_for(service, instance_id, env)
     processors = list(span_processors)
@@ -96,7 +94,7 @@ def telemetry_for(service: str, instance_id: str, environ: Mapping[str, str] | N
         from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
 
         readers.append(PeriodicExportingMetricReader(OTLPMetricExporter()))
-    meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=[SAGA_BUCKETS])
+    meter_provider = MeterProvider(resource=resource, metric_readers=readers, views=list(views))
     if not processors:
         return Telemetry(trace.NoOpTracerProvider(), meter_provider, registry, tracing=False, resource=resource,
                          _providers_to_shut=[meter_provider])

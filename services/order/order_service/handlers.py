@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Callable, Protocol
 
-from faultline_kit.envelope import derived_event_id
+from faultline_kit.envelope import InvalidMessage, derived_event_id
 from faultline_kit.messages import NewEvent
 
 from .domain import Order, OrderStatus
@@ -16,7 +16,11 @@ Decision = tuple[Order, list[NewEvent]] | None
 class OrderRepository(Protocol):
     def place(self, order: Order, events: list[NewEvent]) -> tuple[Order, bool]: ...
 
-    def update(self, order_id: str, decide: Callable[[Order], Decision]) -> Order | None: ...
+    def update(self, order_id: str, decide: Callable[[Order], Decision]) -> tuple[Order, bool]: ...
+
+
+class SagaClock(Protocol):
+    def record(self, order: Order) -> None: ...
 
 
 def _lines(order: Order) -> list[OrderLinePayload]:
@@ -45,26 +49,37 @@ def place_order(order: Order, repository: OrderRepository) -> tuple[Order, bool]
     return repository.place(order, [order_placed(order)])
 
 
-def apply_stock_outcome(event: StockReserved | StockRejected, cause_event_id: str, answers_version: int,
-                        repository: OrderRepository, now: Callable[[], str]) -> Order | None:
-    """The order this outcome moved, or None when it was a duplicate or stale (nothing changed)."""
-    reserved = isinstance(event, StockReserved)
-    reason = "" if reserved else event.reason
-    moved_to: list[Order | None] = [None]
+def confirm_order(event: StockReserved, event_id: str, aggregate_version: int, orders: OrderRepository,
+                  now: Callable[[], str], saga: SagaClock) -> None:
+    """Inventory reserved the stock: the order is CONFIRMED (a duplicate or stale answer changes nothing)."""
+    _apply_stock_outcome(event.order_id, True, "", event_id, aggregate_version, orders, now, saga)
 
+
+def reject_order(event: StockRejected, event_id: str, aggregate_version: int, orders: OrderRepository,
+                 now: Callable[[], str], saga: SagaClock) -> None:
+    """Inventory refused the stock: the order is REJECTED with its reason."""
+    _apply_stock_outcome(event.order_id, False, event.reason, event_id, aggregate_version, orders, now, saga)
+
+
+def _apply_stock_outcome(order_id: str, reserved: bool, reason: str, cause_event_id: str, answers_version: int,
+                         orders: OrderRepository, now: Callable[[], str], saga: SagaClock) -> None:
     def decide(order: Order) -> Decision:
-        moved_to[0] = order.apply_stock_outcome(reserved, answers_version, now(), reason)
-        return None if moved_to[0] is None else (moved_to[0], [outcome_event(moved_to[0], cause_event_id)])
+        moved = order.apply_stock_outcome(reserved, answers_version, now(), reason)
+        return None if moved is None else (moved, [outcome_event(moved, cause_event_id)])
 
-    repository.update(event.order_id, decide)
-    return moved_to[0]
+    try:
+        order, moved = orders.update(order_id, decide)
+    except KeyError:
+        raise InvalidMessage(f"a stock outcome names unknown order {order_id}") from None
+    if moved:
+        saga.record(order)
 
 
-def cancel_order(order_id: str, repository: OrderRepository, now: Callable[[], str]) -> Order | None:
+def cancel_order(order_id: str, repository: OrderRepository, now: Callable[[], str]) -> Order:
     """Cancel a CONFIRMED order (InvalidTransition otherwise); cancelling twice is harmless."""
 
     def decide(order: Order) -> Decision:
         cancelled = order.cancel(now())
         return None if cancelled is None else (cancelled, [outcome_event(cancelled, f"cancel/{order_id}")])
 
-    return repository.update(order_id, decide)
+    return repository.update(order_id, decide)[0]

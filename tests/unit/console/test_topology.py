@@ -55,3 +55,13 @@ def test_node_captions_count_the_ready_expected_replicas():
     obs = observation([seen("cart-1"), seen("cart-2", ready=False, ready_body=readiness(redis=False))])
     captions = topology.node_states(model.instance_rows(obs), model.dependency_health(obs))
     assert captions["cart"] == "1/2 ready"
+
+
+def test_the_picture_draws_the_topics_and_groups_the_services_declare():
+    from faultline_kit.topology import installed_channels
+
+    channels = installed_channels()
+    drawn = {(edge.source, edge.target, edge.group) for edge in topology.EDGES if edge.kind in ("produce", "consume")}
+    declared = {(service, f"topic:{topic}", None) for service, c in channels.items() for topic in c.publishes}
+    declared |= {(f"topic:{topic}", service, c.group) for service, c in channels.items() for topic in c.consumes}
+    assert drawn == declared

@@ -6,6 +6,8 @@ from inventory_service.domain import (Line, Product, Reservation, ReservationSta
                                       release, stock_after_reservation)
 from inventory_service.events import OrderCancelled, OrderPlaced
 
+from .fakes import FakeStore
+
 
 def test_the_seed_catalog_has_at_least_twenty_distinct_priced_skus():
     products = seed_products()
@@ -48,27 +50,6 @@ def test_setting_available_stock_moves_the_total_by_the_same_amount():
     assert product.with_available(9) == Product("A", "a", 100, 9, 12)
     with pytest.raises(ValueError):
         product.with_available(-1)
-
-
-class FakeStore:
-    def __init__(self, available):
-        self.available = dict(available)
-        self.reservations: dict[str, Reservation] = {}
-
-    def reserve(self, order_id, lines):
-        if order_id not in self.reservations:
-            decision = decide_reservation(order_id, lines, self.available)
-            self.available.update(stock_after_reservation(decision, self.available))
-            self.reservations[order_id] = decision
-        return self.reservations[order_id]
-
-    def release(self, order_id):
-        released = release(self.reservations[order_id]) if order_id in self.reservations else None
-        if released:
-            self.reservations[order_id] = released
-            for line in released.lines:
-                self.available[line.sku] += line.quantity
-        return released
 
 
 def placed(order_id="o-1", qty=2):

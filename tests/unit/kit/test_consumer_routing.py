@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.envelope import InvalidMessage
-from faultline_kit.kafka_bus import HOPS_HEADER, ConsumerLoop, RetryPolicy
+from faultline_kit.kafka_bus import HOPS_HEADER, ConsumerLoop, ConsumerSpec, RetryPolicy
 from faultline_kit.messages import EnvelopeStamper, EventPayload
 
 
@@ -31,11 +31,20 @@ class FakePublisher:
         self.sent.append((topic, key, value, dict(headers or [])))
 
 
+class Handler:
+    def __init__(self, handle, handles):
+        self.handle, self.handles = handle, handles
+
+    def __call__(self, envelope):
+        self.handle(envelope)
+
+
 def loop(handle, handles=lambda t: t == "Ping", retry=False):
     publisher = FakePublisher()
-    consumer = ConsumerLoop("127.0.0.1:1", "inventory", ("orders",), handles, handle, publisher, "test",
-                            RetryPolicy(in_process_attempts=2, backoff_max_s=0.001, retry_topic_delay_s=0.01),
-                            consumes_retry_topic=retry)
+    spec = ConsumerSpec("127.0.0.1:1", "inventory", ("orders",), "test",
+                        RetryPolicy(in_process_attempts=2, backoff_max_s=0.001, retry_topic_delay_s=0.01),
+                        consumes_retry_topic=retry)
+    consumer = ConsumerLoop(spec, Handler(handle, handles), publisher)
     return consumer, publisher
 
 

@@ -7,7 +7,8 @@ from typing import Callable
 
 import redis
 
-from faultline_kit.messages import EnvelopeStamper, NewEvent
+from faultline_kit.bus import EventOutlet
+from faultline_kit.messages import NewEvent
 from faultline_kit.telemetry import carrier_of
 
 from ..domain import Order, OrderLine, OrderStatus
@@ -55,23 +56,21 @@ def same_request(a: Order, b: Order) -> bool:
 
 
 class OrderStore:
-    def __init__(self, client: redis.Redis, stamper: EnvelopeStamper, topic: str) -> None:
+    """Orders in Redis; their events are stamped by `outlet` and written to the outbox in the same transaction."""
+
+    def __init__(self, client: redis.Redis, outlet: EventOutlet) -> None:
         self.redis = client
-        self.stamper = stamper
-        self.topic = topic
+        self.outlet = outlet
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
 
     def _outbox_entries(self, events: list[NewEvent]) -> list[str]:
-        entries = []
-        for new in events:
-            envelope = self.stamper.stamp(new.payload, new.aggregate_id, new.aggregate_version, new.event_id)
-            # The trace context goes with the entry: published later (even after a Kafka outage), the event still
-            # joins the trace of the request or handler that caused it.
-            entries.append(json.dumps({"topic": self.topic, "event_id": envelope.event_id,
-                                       "envelope": envelope.model_dump_json(), "trace": carrier_of()}))
-        return entries
+        # The trace context goes with the entry: published later (even after a Kafka outage), the event still
+        # joins the trace of the request or handler that caused it.
+        return [json.dumps({"topic": self.outlet.topic, "event_id": envelope.event_id,
+                            "envelope": envelope.model_dump_json(), "trace": carrier_of()})
+                for envelope in self.outlet.stamp(events)]
 
     def place(self, order: Order, events: list[NewEvent]) -> tuple[Order, bool]:
         """(stored order, created?) — a replayed key answers the first order; a different request raises."""
@@ -94,25 +93,27 @@ class OrderStore:
 
         return self.redis.transaction(apply, idem, value_from_callable=True)
 
-    def update(self, order_id: str, decide: Callable[[Order], tuple[Order, list[NewEvent]] | None]) -> Order | None:
-        """Apply `decide` to the stored order; write the new order and its events together, or nothing."""
+    def update(self, order_id: str,
+               decide: Callable[[Order], tuple[Order, list[NewEvent]] | None]) -> tuple[Order, bool]:
+        """Apply `decide` to the stored order; write the new order and its events together, or nothing.
+        (order after, changed?); KeyError for an unknown order."""
         key = order_key(order_id)
 
-        def apply(pipe: redis.client.Pipeline) -> Order | None:
+        def apply(pipe: redis.client.Pipeline) -> tuple[Order, bool]:
             raw = pipe.get(key)
             if not raw:
                 raise KeyError(order_id)
             current = decode_order(raw)
             decision = decide(current)
             if decision is None:
-                return current
+                return current, False
             updated, events = decision
             entries = self._outbox_entries(events)
             pipe.multi()
             pipe.set(key, encode_order(updated))
             if entries:
                 pipe.rpush(OUTBOX_KEY, *entries)
-            return updated
+            return updated, True
 
         return self.redis.transaction(apply, key, value_from_callable=True)
 
