@@ -94,7 +94,7 @@ LOAD_HOSTS = --host http://127.0.0.1:$(or $(FAULTLINE_CART_PORT),8082) \
 
 CHAOS_DEMO_ARGS ?=
 
-.PHONY: load load-ui load-smoke bench chaos-demo
+.PHONY: load load-ui load-smoke bench profile chaos-demo
 
 load: bootstrap ## Locust headless on the running stack (LOAD_USERS=50 LOAD_TIME=60s LOAD_ARGS=...); reports/load/<time>/
 	@out=reports/load/$$(date -u +%Y%m%dT%H%M%SZ); mkdir -p $$out; \
@@ -110,6 +110,9 @@ load-smoke: bootstrap ## CI gate: own stack (ports +500), 20 users 20 s; fails o
 
 bench: bootstrap ## side-by-side benchmarks on an own stack (ports +600) into docs/benchmarks.md (BENCH_ARGS=...)
 	@$(PY) infra/bench/bench.py $(BENCH_ARGS)
+
+profile: bootstrap ## CPU per checkout per process and flame graphs (py-spy) on the bench stack (PROFILE_ARGS=...)
+	@$(PY) infra/bench/profile.py $(PROFILE_ARGS)
 
 # --- chaos experiments (infra/chaos/experiments/*.yaml) against the running stack --------------------------------
 .PHONY: chaos chaos-all

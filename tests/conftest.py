@@ -20,10 +20,12 @@ def local_stack() -> LocalStack:
 def infra(local_stack: LocalStack):
     """Kafka, Redis and Mailpit, fresh for this session (data of earlier runs is deleted first)."""
     local_stack.faultline("clean")
-    local_stack.faultline("up", "--infra-only")
-    yield local_stack
-    if os.environ.get("FAULTLINE_KEEP_STACK") != "1":
-        local_stack.faultline("down")
+    try:
+        local_stack.faultline("up", "--infra-only")
+        yield local_stack
+    finally:  # also when starting failed half-way: never leave a half-started stack holding its ports
+        if os.environ.get("FAULTLINE_KEEP_STACK") != "1":
+            local_stack.faultline("down", check=False)
 
 
 @pytest.fixture(scope="session")

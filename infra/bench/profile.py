@@ -1,0 +1,184 @@
+"""`make profile`: where a checkout's CPU goes, per process, with a flame graph of every service instance.
+
+Starts the bench's own stack (state in .run/bench, ports 600 above the defaults), then runs a fixed checkout load
+(Locust, `--tags checkout`, no think time, U users for T seconds) while py-spy samples every gunicorn instance
+(master and workers) and psutil reads the CPU seconds of every supervised process (services, Kafka, Redis, HAProxy,
+Toxiproxy, the Collector, Zipkin, Mailpit) before and after. CPU ms per checkout = CPU seconds the process spent
+during the load / checkouts completed.
+
+Writes reports/profile/<time>/: cpu.md and cpu.json (the table), <instance>.svg (flame graphs, idle frames left
+out), locust logs; and the table between the profile markers of docs/benchmarks.md.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
+
+from faultline_ops import settings as stack_settings  # noqa: E402
+from faultline_ops import supervisor  # noqa: E402
+
+REPO = bench.REPO
+DOC = bench.DOC
+BEGIN, END = "<!-- profile:begin -->", "<!-- profile:end -->"
+PY_SPY = Path(sys.executable).parent / "py-spy"
+CHECKOUT = ("POST", "cart /carts/{id}/checkout")
+
+
+def say(message: str) -> None:
+    print(f"profile: {message}", flush=True)
+
+
+@dataclass(frozen=True)
+class Program:
+    name: str      # supervisor's program name: order-1, kafka, redis...
+    pid: int
+
+    @property
+    def group(self) -> str:
+        """order-1 -> order; kafka -> kafka."""
+        head, _, tail = self.name.rpartition("-")
+        return head if tail.isdigit() else self.name
+
+    @property
+    def is_service(self) -> bool:
+        return self.group in stack_settings.SERVICES
+
+
+def programs(settings: stack_settings.Settings) -> list[Program]:
+    return [Program(info.name, info.pid) for info in supervisor.processes(settings) if info.pid]
+
+
+def tree_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and every child it has now (gunicorn's workers, Kafka's JVM)."""
+    try:
+        root = psutil.Process(pid)
+        total = 0.0
+        for process in (root, *root.children(recursive=True)):
+            times = process.cpu_times()
+            total += times.user + times.system
+        return total
+    except psutil.Error:
+        return 0.0
+
+
+def start_py_spy(program: Program, seconds: int, rate: int, out: Path) -> subprocess.Popen:
+    """Sample one instance (its master and workers) for `seconds`, into a flame graph; idle frames left out."""
+    command = [str(PY_SPY), "record", "--pid", str(program.pid), "--subprocesses", "--duration", str(seconds),
+               "--rate", str(rate), "--format", "flamegraph", "--output", str(out / f"{program.name}.svg"),
+               "--nonblocking"]
+    log = open(out / f"{program.name}.py-spy.log", "w")  # noqa: SIM115 - closed with the process in finish_py_spy
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def finish_py_spy(process: subprocess.Popen, deadline_s: float) -> int:
+    try:
+        return process.wait(timeout=deadline_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.wait()
+
+
+def measure(args: argparse.Namespace, out: Path) -> dict:
+    env = bench.bench_env()
+    settings = stack_settings.from_env(env)
+    if not supervisor.is_running(settings):
+        busy = bench.ports_in_use(settings)
+        if busy:
+            raise SystemExit(f"profile: ports in use, another stack is on them: {busy}")
+        bench.faultline(env, "clean")
+        bench.timed_make_up(env)
+    say(f"own stack in {settings.home}; {args.users} shoppers for {args.seconds} s; report in "
+        f"{out.relative_to(REPO)}")
+    running = programs(settings)
+    before = {p.name: tree_cpu_s(p.pid) for p in running}
+    spies = {p.name: start_py_spy(p, args.seconds, args.rate, out) for p in running if p.is_service}
+    started = time.perf_counter()
+    rows = bench.run_locust(out, "checkout", [
+        "-f", "loadtests/locustfile.py", "--tags", "checkout", "--think-min", "0", "--think-max", "0",
+        "--host", settings.service_url("cart"), "--inventory-host", settings.service_url("inventory"),
+        "--order-host", settings.service_url("order"), "--restock", "100000"], args.users, args.seconds, env)
+    elapsed = time.perf_counter() - started
+    after = {p.name: tree_cpu_s(p.pid) for p in running}
+    spy_exit = {name: finish_py_spy(spy, args.seconds + 60) for name, spy in spies.items()}
+    checkouts = int(rows[CHECKOUT]["Request Count"]) - int(rows[CHECKOUT]["Failure Count"])
+    cpu = {name: max(after[name] - before[name], 0.0) for name in before}
+    return {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": bench.machine(),
+            "load_before": os.getloadavg(), "users": args.users, "seconds": args.seconds, "elapsed_s": elapsed,
+            "checkouts": checkouts, "cpu_s": cpu, "groups": {p.name: p.group for p in running},
+            "flame_graphs": {name: f"{name}.svg" for name, code in spy_exit.items()
+                             if code == 0 and (out / f"{name}.svg").exists()},
+            "py_spy_exit": spy_exit}
+
+
+def table(result: dict, out: Path) -> str:
+    """Process x CPU seconds and CPU ms per checkout, largest first; services also summed over their replicas."""
+    checkouts = max(result["checkouts"], 1)
+    by_group: dict[str, float] = {}
+    for name, seconds in result["cpu_s"].items():
+        by_group[result["groups"][name]] = by_group.get(result["groups"][name], 0.0) + seconds
+    total = sum(by_group.values())
+    lines = [f"Measured {result['started']} on {result['machine']['cpu']} ({result['machine']['cores']} cores), "
+             f"load average {result['load_before'][0]:.1f} before: {result['users']} shoppers, no think time, "
+             f"{result['seconds']} s, **{result['checkouts']} checkouts** "
+             f"({result['checkouts'] / result['elapsed_s']:.1f}/s). Flame graphs: `{out.relative_to(REPO)}/`.", "",
+             "| process (all replicas) | CPU s | CPU ms per checkout | share |", "| --- | ---: | ---: | ---: |"]
+    for group, seconds in sorted(by_group.items(), key=lambda item: -item[1]):
+        lines.append(f"| {group} | {seconds:.2f} | {1000 * seconds / checkouts:.1f} | "
+                     f"{100 * seconds / total if total else 0:.0f} % |")
+    lines.append(f"| **all processes** | **{total:.2f}** | **{1000 * total / checkouts:.1f}** | 100 % |")
+    return "\n".join(lines)
+
+
+def write_doc(markdown: str) -> None:
+    text = DOC.read_text()
+    if BEGIN not in text or END not in text:
+        text = text.rstrip() + f"\n\n## Where a checkout's CPU goes (`make profile`)\n\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    DOC.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="make profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=4, help="Locust shoppers (default 4)")
+    parser.add_argument("--seconds", type=int, default=30, help="seconds of load and of sampling (default 30)")
+    parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second (default 100)")
+    parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--keep", action="store_true", help="leave the bench stack running afterwards")
+    args = parser.parse_args(argv)
+    if not PY_SPY.exists():
+        raise SystemExit(f"profile: {PY_SPY} is missing; run `make bootstrap`")
+    out = REPO / "reports" / "profile" / datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S")
+    out.mkdir(parents=True)
+    env = bench.bench_env()
+    try:
+        result = measure(args, out)
+    finally:
+        if not args.keep:
+            bench.faultline(env, "down")
+    (out / "cpu.json").write_text(json.dumps(result, indent=2))
+    markdown = table(result, out)
+    (out / "cpu.md").write_text(markdown + "\n")
+    print(markdown)
+    if not args.no_doc:
+        write_doc(markdown)
+    missing = sorted(set(result["py_spy_exit"]) - set(result["flame_graphs"]))
+    if missing:
+        say(f"no flame graph for {missing}: see their .py-spy.log in {out}")
+    return 1 if missing or result["checkouts"] == 0 else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
