@@ -11,7 +11,7 @@ import pytest
 import redis
 
 from faultline_kit.redis_store import ReplicationUnconfirmed
-from faultline_kit.wiring import REDIS_ERRORS
+from faultline_kit.bootstrap import REDIS_ERRORS
 from inventory_service.adapters.stock_store import StockStore
 from inventory_service.domain import Line, Product, ReservationStatus
 from support.stack import eventually
