@@ -112,7 +112,7 @@ bench: bootstrap ## side-by-side benchmarks on an own stack (ports +600) into do
 	@$(PY) infra/bench/bench.py $(BENCH_ARGS)
 
 profile: bootstrap ## CPU per checkout per process and flame graphs (py-spy) on the bench stack (PROFILE_ARGS=...)
-	@$(PY) infra/bench/profile.py $(PROFILE_ARGS)
+	@$(PY) infra/bench/cpu_profile.py $(PROFILE_ARGS)
 
 # --- chaos experiments (infra/chaos/experiments/*.yaml) against the running stack --------------------------------
 .PHONY: chaos chaos-all

@@ -1,0 +1,33 @@
+"""make profile's table: CPU per checkout above what each process costs at rest, replicas summed."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "infra" / "bench"))
+
+import cpu_profile  # noqa: E402
+
+
+def result(**overrides):
+    base = {"started": "2026-12-02T00:00:00+00:00", "machine": {"cpu": "cpu", "cores": "2"}, "load_before": [1.0],
+            "users": 4, "seconds": 30, "elapsed_s": 30.0, "checkouts": 100,
+            "groups": {"order-1": "order", "order-2": "order", "kafka": "kafka"},
+            "cpu_s": {"order-1": 3.0, "order-2": 2.0, "kafka": 4.0},
+            "idle_cpu_s": {"order-1": 0.5, "order-2": 0.5, "kafka": 3.0}}
+    return {**base, **overrides}
+
+
+def rows(markdown: str) -> dict[str, list[str]]:
+    return {cells[1].strip(): [c.strip() for c in cells[2:-1]]
+            for cells in (line.split("|") for line in markdown.splitlines() if line.startswith("| ") and "---" not in line)}
+
+
+def test_replicas_are_summed_and_idle_cpu_is_not_charged_to_checkouts():
+    table = rows(cpu_profile.table(result(), cpu_profile.REPO / "reports" / "profile" / "t"))
+    assert table["order"] == ["5.00", "1.00", "40.0", "80 %"]
+    assert table["kafka"] == ["4.00", "3.00", "10.0", "20 %"]
+    assert table["**all processes**"] == ["**9.00**", "**4.00**", "**50.0**", "100 %"]
+
+
+def test_processes_are_listed_by_what_checkouts_cost_them():
+    table = cpu_profile.table(result(), cpu_profile.REPO / "reports" / "profile" / "t")
+    assert table.index("| order |") < table.index("| kafka |")
