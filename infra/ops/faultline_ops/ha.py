@@ -145,3 +145,40 @@ def redis_view(settings: Settings) -> RedisView:
                                     None if replica_offset is None else max(offset - replica_offset, 0),
                                     int(fields["lag"]) if fields.get("lag", "").isdigit() else None))
     return RedisView(primary, named.count(primary), len(settings.sentinels), tuple(replicas))
+
+
+# --- nodes by role, for the chaos backend ------------------------------------------------------------------------
+def busiest_partition(settings: Settings, topic: str) -> tuple[int, int] | None:
+    """(partition, leader node) of the `topic` partition holding the most records, or None when unknown."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    view = kafka_view(settings, topics=[topic])
+    leaders = {p.partition: p.leader for p in view.partitions if p.topic == topic and p.leader >= 0}
+    if not leaders:
+        return None
+    consumer = KafkaConsumer(bootstrap_servers=settings.kafka_bootstrap, client_id="faultline-ha",
+                             request_timeout_ms=ADMIN_TIMEOUT_MS + 1000, enable_auto_commit=False)
+    try:
+        ends = consumer.end_offsets([TopicPartition(topic, p) for p in leaders])
+    except Exception:  # noqa: BLE001 - no offsets: any partition will do
+        ends = {}
+    finally:
+        consumer.close()
+    partition = max(leaders, key=lambda p: (ends.get(TopicPartition(topic, p), 0), -p))
+    return partition, leaders[partition]
+
+
+def active_controller(settings: Settings) -> int | None:
+    return kafka_view(settings, topics=[]).controller
+
+
+def redis_node_of(settings: Settings, address: str | None) -> int | None:
+    """The node number of a Redis host:port (as Sentinel names it), or None."""
+    if not address:
+        return None
+    port = int(address.rpartition(":")[2])
+    return next((n for n in settings.redis_nodes if settings.redis_node_port(n) == port), None)
+
+
+def redis_primary(settings: Settings) -> int | None:
+    return redis_node_of(settings, redis_view(settings).primary)

@@ -5,7 +5,9 @@ Checks, once the system is quiet (no PENDING order, every outcome mailed, or the
 - no idempotency key has two orders;
 - for every SKU, total = available + units held by CONFIRMED orders (stock is conserved);
 - exactly one email record per outcome event (Mailpit's copies are counted and shown, not judged);
-- dead-letter topics are counted (reported, not judged: tests put poison there on purpose).
+- dead-letter topics are counted (reported, not judged: tests put poison there on purpose);
+- with --ledger FILE (a chaos run's ledger.json): every write clients were told succeeded is still held (orders
+  accepted, confirmations seen, reservations of confirmed orders; cart lines shown).
 """
 from __future__ import annotations
 
@@ -182,10 +184,18 @@ def settle(read: Callable[[], Snapshot], wait_s: float, poll_s: float = 0.5) -> 
 
 
 def run(order_url: str, inventory_url: str, email_url: str, mailpit_url: str, bootstrap: str,
-        wait_s: float) -> tuple[list[Check], float]:
+        wait_s: float, ledger_path: str | None = None) -> tuple[list[Check], float]:
     snap, waited = settle(lambda: snapshot(order_url, inventory_url, email_url), wait_s)
     checks = [check_terminal(snap), check_idempotency(snap), check_stock(snap), check_emails(snap),
               check_mailpit(mailpit_url), check_dead_letters(bootstrap)]
+    if ledger_path:
+        from pathlib import Path
+
+        from faultline_ops import ledger
+
+        comparison = ledger.compare(ledger.Ledger.read(Path(ledger_path)), snap,
+                                    lambda order_id: ledger.reservation_status(inventory_url, order_id))
+        checks += comparison.checks()
     return checks, waited
 
 
@@ -202,11 +212,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wait", type=float, default=60.0,
                         help="seconds to wait for the system to become quiet before judging (default 60)")
     parser.add_argument("--json", action="store_true", help="print the checks as JSON")
+    parser.add_argument("--ledger", metavar="FILE", default=None,
+                        help="also check the acknowledged writes of a chaos run (reports/chaos/<run>/ledger.json)")
     args = parser.parse_args(argv)
     stack = settings_module.from_env()
     try:
         checks, waited = run(stack.service_url("order"), stack.service_url("inventory"), stack.service_url("email"),
-                             stack.mailpit_url, stack.kafka_bootstrap, args.wait)
+                             stack.mailpit_url, stack.kafka_bootstrap, args.wait, args.ledger)
     except requests.RequestException as exc:
         print(f"faultline verify: the services did not answer ({exc}); is the stack up? (make up)", file=sys.stderr)
         return 2

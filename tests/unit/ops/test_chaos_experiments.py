@@ -63,3 +63,31 @@ def test_a_step_tolerance_overrides_the_experiments_during():
                "during": {"failed_statuses": {"allowed": [503]}}}]
     step = experiment.parse(minimal(method=method, during={"checkout_success": {"min": 1.0}})).method[0]
     assert [(c.name, c.allowed) for c in step.during] == [("failed_statuses", ("503",))]
+
+
+def test_an_ha_step_names_one_node_by_number_or_by_role():
+    doc = minimal(profile="ha", method=[
+        {"action": "stop", "target": {"program": "kafka", "node": "leader"}, "duration_s": 5, "failover_within_s": 15},
+        {"action": "stop", "target": {"program": "redis", "node": 2}, "duration_s": 5}])
+    exp = experiment.parse(doc)
+    assert exp.profile == "ha"
+    assert [s.target.node for s in exp.method] == ["leader", 2]
+    assert exp.method[0].failover_within_s == 15
+
+
+@pytest.mark.parametrize("target", [{"program": "kafka", "node": "primary"}, {"program": "redis", "node": "leader"},
+                                    {"program": "kafka", "node": 4}, {"program": "mailpit", "node": 1}])
+def test_a_node_must_exist_for_its_program(target):
+    with pytest.raises(experiment.ExperimentError, match="node"):
+        experiment.parse(minimal(method=[{"action": "kill", "target": target}]))
+
+
+def test_a_failover_bound_needs_a_node_taken_by_role():
+    with pytest.raises(experiment.ExperimentError, match="failover_within_s"):
+        experiment.parse(minimal(method=[{"action": "kill", "target": {"program": "kafka", "node": 2},
+                                          "failover_within_s": 10}]))
+
+
+def test_an_unknown_profile_is_refused():
+    with pytest.raises(experiment.ExperimentError, match="profile"):
+        experiment.parse(minimal(profile="cluster"))

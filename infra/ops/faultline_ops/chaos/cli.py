@@ -41,10 +41,15 @@ def _resolve(name: str, repo: Path) -> Path:
     return found[name]
 
 
-def list_experiments(repo: Path) -> int:
+def list_experiments(repo: Path, profile: str = "default") -> int:
+    """The experiments the running profile can run on stdout (what `make chaos-all` runs); the others on stderr."""
     for name, path in experiments.available(repo).items():
         exp = experiments.load(path)
-        print(f"{name:<14} {exp.title}")
+        if exp.profile in ("default", profile):
+            print(f"{name:<18} {exp.title}")
+        else:
+            print(f"{name:<18} (needs the {exp.profile} profile: make up UP_ARGS=--{exp.profile}) {exp.title}",
+                  file=sys.stderr)
     return 0
 
 
@@ -70,6 +75,10 @@ def run(args: argparse.Namespace, stack) -> int:
     from .runner import Runner
 
     exp = experiments.load(_resolve(args.experiment, stack.repo), short=args.short)
+    if args.backend == "local" and exp.profile == "ha" and not stack.ha:
+        print(f"ABORTED: {exp.name} needs the HA profile (three Kafka nodes, Redis with Sentinels): "
+              f"`make clean && make up UP_ARGS=--ha` first")
+        return 3
     backend = backend_for(args.backend, stack)
     print(f"chaos: {exp.name} ({'short' if exp.short else 'full'} form, {args.backend} backend): {exp.title}",
           flush=True)
@@ -95,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         stack = settings_module.from_env()
         if args.command == "list":
-            return list_experiments(stack.repo)
+            return list_experiments(stack.repo, stack.profile)
         if args.command == "table":
             return table(args.reports)
         return run(args, stack)

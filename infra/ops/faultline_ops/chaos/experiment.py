@@ -15,6 +15,9 @@ ACTIONS = ("kill", "stop", "faults", "proxy")
 ROLLBACKS = ("start-all", "clear-faults", "reset-proxies")
 PROGRAMS = ("kafka", "redis", "mailpit", "haproxy", "toxiproxy")
 PROXY_MODES = ("cut", "timeout", "latency")
+# One node of a replicated program (the HA profile): a number, or a role found at run time.
+NODE_ROLES = {"kafka": ("leader", "controller"), "redis": ("primary",)}
+PROFILES = ("default", "ha")
 
 
 class ExperimentError(ValueError):
@@ -47,10 +50,15 @@ class Target:
     replica: int | str | None = None   # 1-based index, "leader" (order's outbox lease holder), None = every replica
     program: str | None = None         # kafka, redis, ...
     route: str | None = None           # a Toxiproxy proxy, e.g. cart-to-inventory
+    # HA profile: one node of kafka (1-3, "leader" of the busiest orders partition, "controller": the active KRaft
+    # controller) or of redis (1-3, "primary" as the Sentinels name it); None = every node.
+    node: int | str | None = None
 
     def describe(self) -> str:
         if self.route:
             return self.route
+        if self.program and self.node is not None:
+            return f"{self.program} node {self.node}"
         if self.program:
             return self.program
         if self.replica is None:
@@ -68,6 +76,7 @@ class Step:
     params: Mapping[str, Any] = field(default_factory=dict)
     during: tuple[CheckSpec, ...] | None = None   # None: the experiment's `during` applies
     with_next: bool = False   # applied together with the next step: held and lifted as one group
+    failover_within_s: float | None = None   # HA: the node taken by role is replaced (new leader...) within this
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ class Experiment:
     verify_wait_s: float
     short: bool = False
     path: Path | None = None
+    profile: str = "default"   # "ha": needs the HA profile (`make up UP_ARGS=--ha`)
 
 
 def _fail(where: str, message: str) -> ExperimentError:
@@ -132,9 +142,16 @@ def _optional(value: Any, where: str) -> float | None:
 
 
 def _target(raw: Any, where: str) -> Target:
-    if not isinstance(raw, Mapping) or set(raw) - {"service", "replica", "program", "route"}:
-        raise _fail(where, "expected {service: S[, replica: N|leader]}, {program: P} or {route: R}")
-    target = Target(raw.get("service"), raw.get("replica"), raw.get("program"), raw.get("route"))
+    if not isinstance(raw, Mapping) or set(raw) - {"service", "replica", "program", "route", "node"}:
+        raise _fail(where, "expected {service: S[, replica: N|leader]}, {program: P[, node: N|role]} or {route: R}")
+    target = Target(raw.get("service"), raw.get("replica"), raw.get("program"), raw.get("route"), raw.get("node"))
+    if target.node is not None:
+        roles = NODE_ROLES.get(target.program or "")
+        if roles is None:
+            raise _fail(where, f"node names one node of {' or '.join(NODE_ROLES)}")
+        if target.node not in roles and not (isinstance(target.node, int) and not isinstance(target.node, bool)
+                                             and 1 <= target.node <= 3):
+            raise _fail(where, f"node is 1-3 or one of {', '.join(roles)}")
     if sum(x is not None for x in (target.service, target.program, target.route)) != 1:
         raise _fail(where, "name exactly one of service, program, route")
     if target.service is not None and target.service not in SERVICES:
@@ -153,7 +170,8 @@ def _step(raw: Any, index: int, short: bool, where: str) -> Step:
     where = f"{where}[{index}]"
     if not isinstance(raw, Mapping):
         raise _fail(where, "expected a mapping")
-    known = {"name", "action", "target", "duration_s", "wait_ready", "params", "during", "with_next"}
+    known = {"name", "action", "target", "duration_s", "wait_ready", "params", "during", "with_next",
+             "failover_within_s"}
     if set(raw) - known:
         raise _fail(where, f"unknown keys {sorted(set(raw) - known)}")
     action = raw.get("action")
@@ -174,12 +192,16 @@ def _step(raw: Any, index: int, short: bool, where: str) -> Step:
     if action != "kill" and duration <= 0:
         raise _fail(f"{where}.duration_s", f"a {action} step needs a positive duration")
     during = raw.get("during")
+    failover = raw.get("failover_within_s")
+    if failover is not None and not isinstance(target.node, str):
+        raise _fail(f"{where}.failover_within_s", "needs a target taken by role (node: leader|controller|primary)")
     return Step(
         name=str(raw.get("name") or f"{action} {target.describe()}"),
         action=action, target=target, duration_s=duration,
         wait_ready=bool(raw.get("wait_ready", True)), params=params,
         during=None if during is None else _checks(during, f"{where}.during"),
         with_next=bool(raw.get("with_next", False)),
+        failover_within_s=None if failover is None else _number(failover, short, f"{where}.failover_within_s"),
     )
 
 
@@ -202,6 +224,9 @@ def parse(doc: Any, short: bool = False, where: str = "experiment") -> Experimen
         if rollback not in ROLLBACKS:
             raise _fail(f"{where}.rollbacks", f"unknown rollback {rollback!r}; known: {', '.join(ROLLBACKS)}")
     load = doc.get("load") or {}
+    profile = str(doc.get("profile", "default"))
+    if profile not in PROFILES:
+        raise _fail(f"{where}.profile", f"expected one of {', '.join(PROFILES)}")
     return Experiment(
         name=str(doc["name"]),
         title=str(doc["title"]),
@@ -216,6 +241,7 @@ def parse(doc: Any, short: bool = False, where: str = "experiment") -> Experimen
         recovery_timeout_s=_number(doc.get("recovery_timeout_s", 60), short, f"{where}.recovery_timeout_s"),
         verify_wait_s=_number(doc.get("verify_wait_s", 60), short, f"{where}.verify_wait_s"),
         short=short,
+        profile=profile,
     )
 
 

@@ -233,6 +233,7 @@ class PendingSampler:
         self.interval_s = interval_s
         self.concurrency = concurrency
         self._terminal: set[str] = set()
+        self.confirmed: set[str] = set()     # orders a customer polling them saw CONFIRMED (the ledger's)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._local = threading.local()
@@ -258,7 +259,10 @@ class PendingSampler:
             response = self._session().get(f"{self.order_url}/orders/{order_id}", timeout=2)
         except requests.RequestException:
             return None
-        return response.status_code == 200 and response.json().get("status") in TERMINAL
+        status = response.json().get("status") if response.status_code == 200 else None
+        if status == "CONFIRMED":
+            self.confirmed.add(order_id)
+        return status in TERMINAL
 
     def sample(self, pool: ThreadPoolExecutor, settled: Callable[[str], None] = lambda order_id: None) -> int:
         pending = [oid for oid in self.source.accepted().values() if oid not in self._terminal][: self.per_tick]

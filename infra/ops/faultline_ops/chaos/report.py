@@ -35,6 +35,11 @@ def recovery_figures(result: RunResult) -> dict[str, Any]:
     }
 
 
+def failover_figures(result: RunResult) -> dict[str, dict]:
+    """Step name -> what the backend measured while it was on (new leader, controller or primary after N s)."""
+    return {step.step.name: step.figures for step in result.steps if step.figures}
+
+
 def figures(result: RunResult) -> dict[str, Any]:
     flows = result.timeline.flows
     requests = result.timeline.requests
@@ -57,11 +62,25 @@ def figures(result: RunResult) -> dict[str, Any]:
         "orders_duplicated": len(result.duplicated),
         **recovery_figures(result),
         "errors": result.errors,
+        **_ha_figures(result),
     }
 
 
 def seconds(value: float | None, missing: str = "never") -> str:
     return missing if value is None else f"{value:.1f} s"
+
+
+def _ha_figures(result: RunResult) -> dict[str, Any]:
+    return {"failover": failover_figures(result), "lost_acknowledged": result.lost_acknowledged}
+
+
+def _ha_rows(result: RunResult) -> list[list[Any]]:
+    """The failover figures of each step taken by role, and the acknowledged writes lost per class."""
+    f = _ha_figures(result)
+    rows = [[f"{step}: {name}", value] for step, measured in f["failover"].items() for name, value in measured.items()]
+    if f["lost_acknowledged"]:
+        rows.append(["acknowledged writes lost", ", ".join(f"{k} {v}" for k, v in f["lost_acknowledged"].items())])
+    return rows
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> str:
@@ -112,6 +131,7 @@ def _figures_section(result: RunResult) -> list[str]:
         ["orders accepted", f["orders_accepted"]],
         ["orders lost", f["orders_lost"]],
         ["orders duplicated", f["orders_duplicated"]],
+        *_ha_rows(result),
     ]))
 
 
@@ -218,5 +238,7 @@ def write(result: RunResult, root: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / "summary.md").write_text(summary_markdown(result))
     (folder / "run.json").write_text(json.dumps(figures(result), indent=2) + "\n")
+    if result.ledger is not None:
+        (folder / "ledger.json").write_text(result.ledger.to_json())
     timeline_png(result, folder / "timeline.png")
     return folder

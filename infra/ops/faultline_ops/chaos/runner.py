@@ -13,6 +13,7 @@ from typing import Callable
 
 import requests
 
+from .. import ledger as ledgers
 from .. import verify
 from ..settings import Settings
 from . import hypothesis
@@ -38,6 +39,7 @@ class StepOutcome:
     fault: Window             # from applying the fault until it was lifted
     results: list[CheckResult]
     ready_after_s: float | None = None
+    figures: dict = field(default_factory=dict)   # what the backend measured (failover and election times)
 
     @property
     def ok(self) -> bool:
@@ -64,6 +66,8 @@ class RunResult:
     errors: list[str] = field(default_factory=list)
     aborted: str | None = None
     duration_s: float = 0.0
+    ledger: ledgers.Ledger | None = None                 # acknowledged writes (judged in verify_checks)
+    lost_acknowledged: dict[str, int] = field(default_factory=dict)   # per write class
 
     @property
     def fault_window(self) -> Window | None:
@@ -84,6 +88,14 @@ class RunResult:
             not self.lost, not self.duplicated, not self.errors,
         ]
         return "PASS" if all(judged) else "FAIL"
+
+
+def failover_check(within_s: float, figures: dict) -> CheckResult:
+    """The node a step took by role was replaced (new partition leader, controller, primary) within `within_s`."""
+    measured = next((v for k, v in figures.items() if k.endswith("after (s)")), None)
+    seconds = measured if isinstance(measured, (int, float)) else None
+    observed = "not measured" if measured is None else (f"{seconds:.1f} s" if seconds is not None else str(measured))
+    return CheckResult("failover_s", seconds is not None and seconds <= within_s, observed, f"<= {within_s:g} s", 1)
 
 
 class Runner:
@@ -151,6 +163,7 @@ class Runner:
         timeline = result.timeline
         load = self._load or self.default_load()
         pending = PendingSampler(self.settings.service_url("order"), load)
+        self._pending = pending
         probes = threading.Thread(target=self._probe_readiness, args=(timeline,), name="chaos-ready", daemon=True)
         probes.start()
         pending.start(timeline, self.clock)
@@ -242,8 +255,11 @@ class Runner:
             until = later[0] if later else lifted + (ready_after or 0.0)
             window = Window(start, max(until, start + 0.5), step.name)
             specs = step.during if step.during is not None else exp.during
+            results = hypothesis.evaluate_all(specs, snapshot, window)
+            if step.failover_within_s is not None:
+                results.append(failover_check(step.failover_within_s, fault.figures))
             outcome = StepOutcome(step, fault.description, window, Window(start, lifted, step.name),
-                                  hypothesis.evaluate_all(specs, snapshot, window), ready_after)
+                                  results, ready_after, figures=dict(fault.figures))
             result.steps.append(outcome)
             result.timeline.faults.append(outcome.fault)
             self._report_checks(f"during {step.name}", outcome.results)
@@ -286,12 +302,28 @@ class Runner:
         known: dict[str, list[str]] = {}
         for order in snap.orders:
             known.setdefault(order["idempotency_key"], []).append(order["order_id"])
+        self._check_ledger(result, snap)
         ids = {order["order_id"] for order in snap.orders}
         result.lost = sorted(oid for oid in result.accepted.values() if oid not in ids)
         result.duplicated = sorted(key for key in result.accepted if len(known.get(key, [])) > 1)
         failed = [c for c in result.verify_checks if c.judged and not c.ok]
         self.say(f"verify: {len(result.verify_checks) - len(failed)} of {len(result.verify_checks)} checks hold; "
                  f"orders lost {len(result.lost)}, duplicated {len(result.duplicated)}")
+
+    def _check_ledger(self, result: RunResult, snap: verify.Snapshot) -> None:
+        """Every write the run's customers were told succeeded, against what the system holds now."""
+        from .ha_figures import ledger_of
+
+        result.ledger = ledger_of(result.timeline.snapshot(), result.accepted, set(self._pending.confirmed))
+        try:
+            inventory = self.settings.service_url("inventory")
+            comparison = ledgers.compare(result.ledger, snap,
+                                         lambda order_id: ledgers.reservation_status(inventory, order_id))
+        except requests.RequestException as error:
+            result.errors.append(f"the ledger could not be checked: {error}")
+            return
+        result.lost_acknowledged = comparison.lost()
+        result.verify_checks += comparison.checks()
 
     def _report_checks(self, phase: str, results: list[CheckResult]) -> None:
         for r in results:

@@ -6,7 +6,7 @@ at the end of every run, whatever happened.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Protocol
 
 from ..experiment import Step
@@ -21,6 +21,9 @@ class ActiveFault:
     lift: Callable[[], None]
     ready: Callable[[], bool]
     lifted: bool = False
+    # What the backend measured about this fault (e.g. "new partition leader after" -> seconds), filled while the
+    # fault is on, shown in the report.
+    figures: dict = field(default_factory=dict)
 
     def lift_once(self) -> None:
         if not self.lifted:

@@ -215,6 +215,8 @@ class KubernetesBackend:
 
     def target_pods(self, target: Target) -> list:
         component = target.service or target.program
+        if target.node is not None:
+            return self._node_pod(target)
         leader = self.leader() if target.replica == "leader" else None
         return pick_pods(self.pods(component), target.replica, leader)
 
@@ -273,7 +275,19 @@ class KubernetesBackend:
 
         return ActiveFault(f"delete pod {', '.join(victims)} (grace 0)", lift, ready)
 
+    def _node_pod(self, target: Target) -> list:
+        """One Kafka or Redis node by number: the StatefulSet's pod of ordinal node - 1. Roles (leader, controller,
+        primary) need the brokers' and Sentinels' answers, which only the local backend reads."""
+        if not isinstance(target.node, int):
+            raise StackError(f"the k8s backend cannot find the {target.node} of {target.program}: use the local "
+                             f"backend (make up UP_ARGS=--ha) for this experiment")
+        name = f"{self.workload(target.program)}-{target.node - 1}"
+        return [p for p in pick_pods(self.pods(target.program), None) if _get(_get(p, "metadata"), "name") == name]
+
     def _scale_target(self, target: Target) -> tuple[str, str]:
+        if target.node is not None:
+            raise StackError("the k8s backend cannot keep one chosen StatefulSet pod down (scaling removes the "
+                             "highest ordinals); use kill, or the local backend")
         if target.replica is not None:
             raise StackError("stop scales a whole workload; use kill for one replica")
         if target.service:

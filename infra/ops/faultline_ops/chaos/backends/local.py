@@ -13,11 +13,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from ... import probes, supervisor
+from ... import ha, probes, supervisor
 from ...errors import StackError
 from ...settings import SERVICES, Settings
 from ..experiment import Step, Target
+from ..failover import FailoverWatch
 from . import ActiveFault
+
+WATCHED_TOPIC = "orders"   # kill-broker takes the leader of its busiest partition
 
 RESTART_DEADLINE_S = 30.0
 PROBE_TIMEOUT_S = 2.0
@@ -63,19 +66,72 @@ class LocalBackend:
         return [int(target.replica)]
 
     def programs(self, target: Target) -> list[str]:
+        if target.program in ("kafka", "redis"):
+            return [self._node_name(target.program, n) for n in self.nodes(target)]
         if target.program:
             return [target.program]
         return [self.qualified(target.service, i) for i in self.replicas(target)]
+
+    # --- the HA profile's nodes -------------------------------------------------------------------------------
+    def _node_name(self, program: str, node: int) -> str:
+        s = self.settings
+        return s.kafka_node_name(node) if program == "kafka" else s.redis_node_name(node)
+
+    def nodes(self, target: Target) -> list[int]:
+        """The Kafka or Redis nodes a target names: every node, one by number, or the one holding a role now."""
+        s = self.settings
+        every = s.kafka_nodes if target.program == "kafka" else s.redis_nodes
+        if target.node is None:
+            return every
+        if not s.ha:
+            raise StackError(f"{target.describe()} needs the HA profile: `make up UP_ARGS=--ha`")
+        if isinstance(target.node, int):
+            return [target.node]
+        found = {"leader": self._busiest_partition_leader,
+                 "controller": lambda: ha.active_controller(s),
+                 "primary": lambda: ha.redis_primary(s)}[target.node]()
+        if found is None or found not in every:
+            raise StackError(f"no {target.node} found for {target.program} (is the cluster healthy?)")
+        return [found]
+
+    def _busiest_partition_leader(self) -> int | None:
+        partition, leader = ha.busiest_partition(self.settings, WATCHED_TOPIC) or (None, None)
+        self._watched_partition = partition
+        return leader
+
+    def _watch_failover(self, target: Target, nodes: list[int], fault: ActiveFault) -> None:
+        """Time the replacement of a node taken by role: a new partition leader, controller or Redis primary."""
+        s, gone = self.settings, set(nodes)
+        if target.node == "leader":
+            partition = getattr(self, "_watched_partition", 0)
+            fault.figures["partition"] = f"{WATCHED_TOPIC}-{partition}"
+
+            def leader():
+                return ha.kafka_view(s, topics=[WATCHED_TOPIC]).leaders(WATCHED_TOPIC).get(partition)
+
+            FailoverWatch(fault.figures, "new partition leader after (s)", leader,
+                          lambda node: node >= 0 and node not in gone, lambda n: f"node {n}").start()
+        elif target.node == "controller":
+            FailoverWatch(fault.figures, "new controller elected after (s)", lambda: ha.active_controller(s),
+                          lambda node: node >= 0 and node not in gone, lambda n: f"node {n}").start()
+        elif target.node == "primary":
+            FailoverWatch(fault.figures, "replica promoted after (s)", lambda: ha.redis_primary(s),
+                          lambda node: node not in gone, lambda n: f"redis-{n}").start()
 
     # --- readiness --------------------------------------------------------------------------------------------
     def _ready_http(self, url: str) -> bool:
         return probes.http_ok(url + "/readyz", timeout=PROBE_TIMEOUT_S)
 
     def program_ready(self, name: str) -> bool:
+        s = self.settings
         if name == "kafka":
-            return probes.kafka_metadata(self.settings.kafka_bootstrap, timeout=2.0)
+            return probes.kafka_metadata(s.kafka_bootstrap, timeout=2.0)
         if name == "redis":
-            return probes.redis_ping(self.settings.host, self.settings.redis_port)
+            return probes.redis_ping(s.host, s.redis_port)
+        if name.startswith("kafka-"):
+            return probes.kafka_node_ready(s.host, s.kafka_node_port(int(name[6:])), timeout=2.0)
+        if name.startswith("redis-"):
+            return probes.redis_ping(s.host, s.redis_node_port(int(name[6:])))
         if name == "toxiproxy":
             return probes.http_ok(self.settings.toxiproxy_url + "/version")
         service, _, index = name.partition(":")[2].rpartition("-")
@@ -128,7 +184,9 @@ class LocalBackend:
         return handler(step)
 
     def _kill(self, step: Step) -> ActiveFault:
-        names = self.programs(step.target)
+        nodes = self.nodes(step.target) if step.target.program in ("kafka", "redis") else []
+        names = ([self._node_name(step.target.program, n) for n in nodes] if nodes
+                 else self.programs(step.target))
         killed = {name: self._kill_group(name) for name in names}
 
         def lift() -> None:
@@ -136,11 +194,15 @@ class LocalBackend:
                                      RESTART_DEADLINE_S, interval_s=0.1):
                 raise StackError(f"supervisord did not restart {', '.join(names)} within {RESTART_DEADLINE_S:.0f} s")
 
-        return ActiveFault(f"SIGKILL {', '.join(names)} (pids {', '.join(map(str, killed.values()))})", lift,
-                           lambda: all(self.program_ready(n) for n in names))
+        fault = ActiveFault(f"SIGKILL {', '.join(names)} (pids {', '.join(map(str, killed.values()))})", lift,
+                            lambda: all(self.program_ready(n) for n in names))
+        self._watch_failover(step.target, nodes, fault)
+        return fault
 
     def _stop(self, step: Step) -> ActiveFault:
-        names = self.programs(step.target)
+        nodes = self.nodes(step.target) if step.target.program in ("kafka", "redis") else []
+        names = ([self._node_name(step.target.program, n) for n in nodes] if nodes
+                 else self.programs(step.target))
         how = str(step.params.get("signal", "TERM")).upper()
         if how == "KILL":
             for name in names:
@@ -151,8 +213,10 @@ class LocalBackend:
             self._ctl("start", *names)
 
         verb = "SIGKILL and keep down" if how == "KILL" else "stop"
-        return ActiveFault(f"{verb} {', '.join(names)} for {step.duration_s:g} s", lift,
-                           lambda: all(self.program_ready(n) for n in names))
+        fault = ActiveFault(f"{verb} {', '.join(names)} for {step.duration_s:g} s", lift,
+                            lambda: all(self.program_ready(n) for n in names))
+        self._watch_failover(step.target, nodes, fault)
+        return fault
 
     # --- faults through the services' admin API ---------------------------------------------------------------
     @property
