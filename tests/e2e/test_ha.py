@@ -72,6 +72,9 @@ def test_ha_experiment_passes_without_losing_acknowledged_writes(ha_stack, name,
         assert figures["backlog_orders"] and figures["backlog_orders"] > 0, summary   # the outbox filled up
 
 
-def test_the_default_profile_refuses_an_ha_experiment(stack):
-    result = stack.faultline("chaos", "run", "kill-broker", "--short", check=False)
+def test_the_default_profile_refuses_an_ha_experiment_before_touching_anything(tmp_path):
+    env = {**stack_environment(), "FAULTLINE_HOME": str(tmp_path / "default")}
+    env.pop("FAULTLINE_PROFILE", None)
+    result = LocalStack(env).faultline("chaos", "run", "kill-broker", "--short", check=False)
     assert result.returncode == 3 and "needs the HA profile" in result.stdout
+    assert not (tmp_path / "default").exists()
