@@ -26,6 +26,8 @@ ZIPKIN_DEADLINE_S = 180.0    # a JVM: 5 s on an idle machine
 SERVICES_DEADLINE_S = 180.0
 CONSOLE_DEADLINE_S = 120.0
 LOG_TAIL_LINES = 30
+SHUTDOWN_DEADLINE_S = 60.0
+SHUTDOWN_HA_DEADLINE_S = 180.0
 
 
 def say(message: str) -> None:
@@ -217,7 +219,8 @@ def up(settings: Settings, infra_only: bool = False) -> None:
 
 
 def down(settings: Settings) -> None:
-    if supervisor.shutdown(settings):
+    # Three Kafka nodes stop one after another, the last without a quorum to shut down cleanly (stopwaitsecs).
+    if supervisor.shutdown(settings, deadline_s=SHUTDOWN_HA_DEADLINE_S if settings.ha else SHUTDOWN_DEADLINE_S):
         say(f"stopped everything under {settings.home} (data kept; `faultline clean` deletes it)")
     else:
         say(f"nothing running under {settings.home}")
