@@ -37,6 +37,11 @@ TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tes
 test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 
+.PHONY: test-ha
+
+test-ha: bootstrap ## the HA profile on its own stack: status, and the short forms of kill-broker, kill-controller, kill-two-brokers, kill-redis-primary
+	$(PY) -m pytest $(PYTEST_ARGS) tests/ha
+
 # README's pictures: taken by the browser tier on its own test stack (as `make test` starts it), then copied into
 # docs/images/. DOC_SCREENSHOTS names reports/browser/<name>.png files; DOC_SCREENSHOT_TESTS the tests taking them.
 DOC_SCREENSHOTS ?= checkout-trace

@@ -3,6 +3,7 @@ a killed partition leader, a killed KRaft controller, two of three brokers gone,
 PASS with its failover figure measured and no acknowledged write lost where the write is CP.
 
 The stack listens 40 ports above the session's test stack (own state dir .run/test-ha), so both run side by side.
+`make test-ha` runs this tier: it starts three JVMs and waits out their restarts, about 10 minutes on two cores.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 
 from support.stack import REPO, DEFAULT_PORT_OFFSET, LocalStack, shifted_ports, stack_environment
 
-pytestmark = pytest.mark.e2e
+pytestmark = pytest.mark.ha
 
 HA_PORT_SHIFT = 40
 ROLE_FIGURES = {"kill-broker": "new partition leader after (s)", "kill-controller": "new controller elected after (s)",
