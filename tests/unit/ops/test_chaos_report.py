@@ -60,6 +60,7 @@ def test_figures_say_how_soon_after_the_lift_a_checkout_succeeded_and_the_faults
     assert numbers["backlog_orders"] == 12               # placed 2.0-8.5 s, minus the two failed at 6.0 and 6.5 s
     assert numbers["backlog_drained_s"] == 1.5           # the last of them (8.5 s) terminal at 10.5 s
     assert numbers["pending_max"] == 4
+    assert numbers["target_ready_s"] == 2.5               # Kafka answered 2.5 s after it was started again
 
 
 def test_summary_shows_the_verdict_each_phase_recovery_and_what_the_user_should_see():
@@ -81,8 +82,8 @@ def test_the_table_across_runs_has_one_row_per_experiment_with_its_recovery_figu
     never = {**figures(finished_run(recovery_s=None)), "experiment": "kill-replica", "backlog_drained_s": None}
     lines = runs_table([passed, never]).splitlines()
     assert lines[0].startswith("| experiment | verdict | checkouts (failed) |") and len(lines) == 4
-    assert lines[2] == "| kill-kafka (short) | PASS | 40 (2) | 2 | 1.5 s | 0.0 s | 1.5 s (12) | 4 | 0 | 0 |"
-    assert lines[3] == "| kill-replica (short) | FAIL | 40 (2) | 2 | never | 0.0 s | never (12) | 4 | 0 | 0 |"
+    assert lines[2] == "| kill-kafka (short) | PASS | 40 (2) | 2 | 2.5 s | 1.5 s | 0.0 s | 1.5 s (12) | 4 | 0 | 0 |"
+    assert lines[3] == "| kill-replica (short) | FAIL | 40 (2) | 2 | 2.5 s | never | 0.0 s | never (12) | 4 | 0 | 0 |"
 
 
 def test_an_aborted_run_says_no_fault_was_injected():

@@ -26,7 +26,9 @@ def recovery_figures(result: RunResult) -> dict[str, Any]:
     """Seconds after the last fault was lifted: steady state holds, first checkout succeeds, backlog drained."""
     window = result.fault_window
     timeline = result.timeline
+    last = result.steps[-1] if result.steps else None
     return {
+        "target_ready_s": last.ready_after_s if last is not None and last.step.wait_ready else None,
         "recovery_s": result.recovery_s,
         "first_success_s": None if window is None else recovery.first_success_s(timeline, window.end),
         "backlog_drained_s": None if window is None else recovery.backlog_drained_s(timeline, window),
@@ -199,7 +201,7 @@ def summary_markdown(result: RunResult) -> str:
     return "\n".join(out)
 
 
-RUNS_HEADERS = ["experiment", "verdict", "checkouts (failed)", "failed requests", "recovery",
+RUNS_HEADERS = ["experiment", "verdict", "checkouts (failed)", "failed requests", "last target ready", "recovery",
                 "first success", "backlog drained (orders)", "pending max", "lost", "duplicated"]
 
 
@@ -210,6 +212,7 @@ def runs_row(f: dict[str, Any]) -> list[str]:
         backlog += f" ({f['backlog_orders']})"
     return [f["experiment"] + (" (short)" if f.get("short") else ""), f["verdict"],
             f"{f['checkouts']} ({f['failed_checkouts']})", f["failed_requests"],
+            seconds(f.get("target_ready_s"), missing="n/a"),
             seconds(f.get("recovery_s"), missing="n/a" if f.get("aborted") else "never"),
             seconds(f.get("first_success_s"), missing="n/a"), backlog,
             "n/a" if f.get("pending_max") is None else f["pending_max"],
