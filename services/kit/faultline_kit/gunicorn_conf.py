@@ -8,7 +8,8 @@ relays). SIGTERM, all within 10 s:
    says `Connection: close`, so a keep-alive client (which kube-proxy's conntrack keeps pinned to this pod after
    the Service dropped it) reconnects to a ready instance instead of finding its connection closed under it;
 2. the worker stops accepting and finishes the requests in flight;
-3. worker_exit stops the background tasks: consumers commit their offsets and leave the group at once.
+3. worker_exit stops the background tasks: consumers commit their offsets (static group members: the group keeps
+   their partitions for the session timeout, for the instance to come back under its id).
 gunicorn's graceful_timeout (8 s) bounds the whole sequence.
 """
 import os

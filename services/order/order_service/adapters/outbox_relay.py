@@ -24,6 +24,10 @@ from .outbox_lease import FENCE_SCOPE, LEASE_KEY, OutboxLease, lease_value
 log = logging.getLogger(__name__)
 
 SENT_HISTORY = 1000
+# The longest pause between two attempts while Kafka or Redis is away: publishing resumes within a second of the
+# broker's return. One relay runs at a time, and each attempt to reach a missing broker already waits for the
+# producer's bootstrap (5 s), so this is at most a connection attempt every few seconds.
+MAX_BACKOFF_S = 1.0
 
 # KEYS: lease, outbox, sent; ARGV: lease value, count, history. Pops only while that exact lease value holds.
 _ACK_SCRIPT = """
@@ -90,7 +94,7 @@ class OutboxRelay:
             except (KafkaUnavailable, redis.RedisError) as exc:
                 log.warning("outbox relay paused: %r; retrying in %.1fs", exc, backoff_s)
                 stop.wait(backoff_s)
-                backoff_s = min(backoff_s * 2, 5.0)
+                backoff_s = min(backoff_s * 2, MAX_BACKOFF_S)
         try:
             self.lease.release()
         except redis.RedisError:
