@@ -328,36 +328,58 @@ def _dead_letters(settings: Settings) -> dict[str, int] | None:
         return None
 
 
+def _program_names(settings: Settings, infos: dict) -> list[str]:
+    """Every program, in the order the stack declares them; programs supervisord runs beyond those come last."""
+    order = list(known_programs(settings))
+    if not infos:
+        return order
+    return sorted(infos, key=lambda n: (order.index(n) if n in order else len(order), n))
+
+
+def _running_service_ports(settings: Settings, names: list[str], infos: dict) -> dict[str, int | None]:
+    return {name: program_port(settings, name) for name in names
+            if name.rpartition("-")[0] in SERVICES and infos.get(name) and infos[name].state == "RUNNING"}
+
+
+def _instance_row(settings: Settings, name: str, info, member: dict | None, reports_itself: bool):
+    from faultline_ops.render.status import InstanceRow
+
+    port = program_port(settings, name)
+    state = info.state if info else "STOPPED"
+    ready = probe(settings, name, port) if state == "RUNNING" else False
+    report = _self_report(settings, port) if reports_itself else {}
+    return InstanceRow(name, str(port or "-"), str(info.pid) if info and info.pid else "-", state, ready,
+                       member=member["status"] if member else None,
+                       last_seen_s=member["last_seen_s"] if member else None, **report)
+
+
+def _elsewhere_row(member: dict):
+    """A member heard from that this supervisord does not run (a replica removed since, another host)."""
+    from faultline_ops.render.status import InstanceRow
+
+    return InstanceRow(member["instance_id"], "-", "-", "(elsewhere)", False, member["status"],
+                       member["last_seen_s"], member.get("breakers") or {}, member.get("consumer_lag"))
+
+
+def _table_width() -> int | None:
+    """A terminal gets its own width; a pipe or a file gets a wide table instead of rich's 80 columns."""
+    return None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 160)
+
+
 def status(settings: Settings) -> None:
     from rich.console import Console
 
-    from faultline_ops.render.status import InstanceRow, status_renderable
+    from faultline_ops.render.status import status_renderable
 
     pid = supervisor.supervisord_pid(settings)
     infos = {info.name: info for info in supervisor.processes(settings)} if pid else {}
-    order = list(known_programs(settings))
-    names = sorted(infos, key=lambda n: (order.index(n) if n in order else len(order), n)) if infos else order
-    service_ports = {name: program_port(settings, name) for name in names
-                     if name.rpartition("-")[0] in SERVICES and infos.get(name) and infos[name].state == "RUNNING"}
+    names = _program_names(settings, infos)
+    service_ports = _running_service_ports(settings, names, infos)
     seen_by, members = _membership(settings, service_ports)
-    rows = []
-    for name in names:
-        info = infos.get(name)
-        port = program_port(settings, name)
-        state = info.state if info else "STOPPED"
-        ready = probe(settings, name, port) if state == "RUNNING" else False
-        member = members.pop(name, None)
-        report = _self_report(settings, port) if name in service_ports else {}
-        rows.append(InstanceRow(name, str(port or "-"), str(info.pid) if info and info.pid else "-", state, ready,
-                                member=member["status"] if member else None,
-                                last_seen_s=member["last_seen_s"] if member else None, **report))
-    # Members heard from that this supervisord does not run (a replica removed since, another host).
-    others = [InstanceRow(m["instance_id"], "-", "-", "(elsewhere)", False, m["status"], m["last_seen_s"],
-                          m.get("breakers") or {}, m.get("consumer_lag"))
-              for m in members.values()]
-    # A terminal gets its own width; a pipe or a file gets a wide table instead of rich's 80 columns.
-    width = None if sys.stdout.isatty() else max(shutil.get_terminal_size((160, 24)).columns, 160)
-    Console(highlight=False, width=width).print(status_renderable(
+    rows = [_instance_row(settings, name, infos.get(name), members.pop(name, None), name in service_ports)
+            for name in names]
+    others = [_elsewhere_row(member) for member in members.values()]
+    Console(highlight=False, width=_table_width()).print(status_renderable(
         str(settings.home), f"running (pid {pid})" if pid else "not running", rows, seen_by,
         _dead_letters(settings) if pid else None, others))
     if settings.ha and pid:
