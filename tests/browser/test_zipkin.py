@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from support.stack import eventually
 from support.traces import SERVICES, whole_trace_of_order
 
 pytestmark = pytest.mark.browser
@@ -24,8 +23,7 @@ def test_the_checkout_trace_opens_as_one_waterfall_across_the_four_services(stac
     assert shop.wait_terminal(order_id)["status"] == "CONFIRMED"
     zipkin = stack.settings.zipkin_url
     # The page can only show what Zipkin holds: wait until the whole trace arrived (instances export in batches).
-    spans = eventually(lambda: whole_trace_of_order(zipkin, order_id), 90, interval_s=1.0,
-                       what="the whole checkout trace in Zipkin")
+    spans = whole_trace_of_order(zipkin, order_id, 90)
     trace_id = spans[0]["traceId"]
 
     page = browser_page

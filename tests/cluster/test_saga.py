@@ -18,6 +18,5 @@ def test_a_checkout_through_the_node_port_is_confirmed_mailed_and_traced(cluster
     assert mail["event_type"] == "OrderConfirmed"
     eventually(lambda: f"Order {order_id} confirmed" in shop.mailpit_subjects(), 60, what="the mail in Mailpit")
     zipkin = f"http://127.0.0.1:{cluster.stack.settings.zipkin_port}"
-    spans = eventually(lambda: whole_trace_of_order(zipkin, order_id), 120, interval_s=2,
-                       what=f"order {order_id}'s whole trace in Zipkin")
+    spans = whole_trace_of_order(zipkin, order_id, 120)
     assert {span["localEndpoint"]["serviceName"] for span in spans} == SERVICES

@@ -34,6 +34,9 @@ class Shop:
     def product(self, sku: str) -> dict[str, Any]:
         return self.http.get(self.url("inventory", f"/products/{sku}"), timeout=10).json()
 
+    def reservation(self, order_id: str) -> dict[str, Any]:
+        return self.http.get(self.url("inventory", f"/reservations/{order_id}"), timeout=10).json()
+
     def set_stock(self, sku: str, available: int) -> requests.Response:
         return self.http.put(self.url("inventory", f"/products/{sku}/stock"), json={"available": available},
                              headers=self.stack.admin_headers, timeout=10)
