@@ -66,7 +66,7 @@ TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin
 deploy-check: bootstrap ## chart lint+template, schemas (k8s 1.31/1.34), policies, skaffold, drift; no cluster
 	$(PY) -m pytest $(PYTEST_ARGS) tests/deploy
 
-images: ## build faultline/{order,cart,inventory,email} with podman (root; see infra/images)
+images: ## build every service image (faultline_ops.services) with podman (root; see infra/images)
 	@bash infra/images/build.sh
 
 images-smoke: bootstrap images ## run the 4 images on the local stack's Kafka/Redis/Mailpit, kill one, verify

@@ -41,8 +41,10 @@ APT_TOOLS=(
   "chromium chromium"
 )
 
-# The Python projects installed (editable) into the venv; a missing one is skipped.
-PY_PROJECTS=(services/kit services/order services/cart services/inventory services/email services/console infra/ops)
+# The Python projects installed (editable) into the venv; a missing one is skipped. The services come from the
+# one list (infra/ops/faultline_ops/services.py).
+mapfile -t SERVICE_PROJECTS < <(PYTHONPATH="$ROOT/infra/ops" "$PYTHON" -m faultline_ops.services --console --paths 2>/dev/null)
+PY_PROJECTS=(services/kit "${SERVICE_PROJECTS[@]}" infra/ops)
 
 say() { printf 'bootstrap: %s\n' "$*"; }
 die() { printf 'bootstrap: error: %s\n' "$*" >&2; exit 1; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make images`: builds faultline/{order,cart,inventory,email}:<tag> from services/<name>/Dockerfile with podman
+# `make images`: builds faultline/<service>:<tag> (every service in faultline_ops.services) from services/<name>/Dockerfile with podman
 # (context services/, as skaffold and docker use it) and faultline/console (context: the repository root), then
 # prints each image's size and build time.
 #
@@ -52,7 +52,7 @@ main() {
     say "building from commit $REVISION (FAULTLINE_IMAGES_REV)"
   fi
   local services=("$@")
-  [[ ${#services[@]} -gt 0 ]] || services=("${SERVICES[@]}" console)
+  [[ ${#services[@]} -gt 0 ]] || services=("${SERVICE_IMAGES[@]}")
   printf '%-10s %-32s %11s %8s\n' service image size time
   for service in "${services[@]}"; do
     if [[ "$service" == console ]]; then

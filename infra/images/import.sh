@@ -58,7 +58,7 @@ main() {
   local images=("$@") line service
   if [[ ${#images[@]} -eq 0 ]]; then
     for line in "${INFRA_IMAGES[@]}"; do images+=("${line#* }"); done
-    for service in "${SERVICES[@]}" console; do images+=("$(image_name "$service")"); done
+    for service in "${SERVICE_IMAGES[@]}"; do images+=("$(image_name "$service")"); done
   fi
   printf '%-58s %8s\n' "imported into containerd ($NAMESPACE)" time
   local image

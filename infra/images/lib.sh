@@ -5,7 +5,10 @@
 IMAGES_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$IMAGES_DIR/../.." && pwd)"
 CACHE="${FAULTLINE_CACHE:-$HOME/.cache/faultline}"
-SERVICES=(order cart inventory email)
+# The shop's services and every image `make images` builds, from the one list (infra/ops/faultline_ops/services.py).
+mapfile -t SERVICES < <(PYTHONPATH="$ROOT/infra/ops" python3 -m faultline_ops.services)
+mapfile -t SERVICE_IMAGES < <(PYTHONPATH="$ROOT/infra/ops" python3 -m faultline_ops.services --console)
+[[ ${#SERVICES[@]} -gt 0 ]] || { echo "infra/images: cannot read the service list (python3 -m faultline_ops.services)" >&2; exit 1; }
 # The tag every Dockerfile starts FROM; on a machine that cannot pull it, base.sh builds a stand-in under this name.
 BASE_IMAGE="docker.io/library/python:3.11-slim-bookworm"
 # What the infrastructure images (infra/images/infra/*) start FROM: Debian bookworm from debian-base.sh, local only.

@@ -27,8 +27,9 @@ from typing import Callable
 
 import requests
 
+from faultline_ops.services import APIS as SERVICES
+
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("order", "cart", "inventory", "email")
 # Ports of their own, away from the defaults (19092, 16379, 8081-8084, 8025, 1025), the test suite's
 # (19192, 16479, 8181-8184, 8125, 1125) and the 8xxx/1xxxx ranges other local stacks use; checked free first.
 PORTS = {

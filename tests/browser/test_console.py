@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pytest
 import requests
 
+from faultline_ops import services
 from support.stack import LocalStack, eventually
 
 MEMBER_SELECTOR = 'tr[data-instance="{name}"][data-member="{state}"]'
@@ -107,7 +108,7 @@ def ready(stack: LocalStack, url: str) -> bool:
 
 def wait_everything_ready(stack: LocalStack, timeout_s: float = 120) -> None:
     s = stack.settings
-    urls = [f"http://{s.host}:{s.replica_port(svc, i)}" for svc in ("order", "cart", "inventory", "email")
+    urls = [f"http://{s.host}:{s.replica_port(svc, i)}" for svc in services.APIS
             for i in range(1, s.replicas + 1)]
     eventually(lambda: all(ready(stack, u) for u in urls), timeout_s, interval_s=0.5, what="every replica ready")
 

@@ -16,6 +16,8 @@ from typing import Any, Iterator
 import pytest
 import yaml
 
+from faultline_ops import services
+
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "faultline"
 CI_VALUES = sorted((CHART / "ci").glob("*-values.yaml"))
@@ -24,7 +26,7 @@ NAMESPACE = "faultline"
 RELEASE = "faultline"
 # Rendered against the newest Kubernetes the objects are validated for (see test_schemas.py).
 KUBE_VERSION = "1.34.0"
-SERVICES = ("order", "cart", "inventory", "email")
+SERVICES = services.APIS
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "Job", "CronJob", "DaemonSet")
 
 

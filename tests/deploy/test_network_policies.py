@@ -11,21 +11,21 @@ from typing import Any
 
 import pytest
 
-from deploy.rendering import NAMESPACE, component, pod_labels, pod_spec, render, workloads
+from deploy.rendering import NAMESPACE, SERVICES, component, pod_labels, pod_spec, render, workloads
 from deploy.test_policy import selects
 
 # (from component, to component, port): the flows of the default render (laptop profile).
 APP_FLOWS = {
     ("cart", "inventory", 8080), ("cart", "order", 8080),
     # cart too: every instance publishes heartbeats and follows membership through Kafka.
-    *{(svc, "kafka", 9092) for svc in ("order", "cart", "inventory", "email", "topics")},
-    *{(svc, "redis", 6379) for svc in ("order", "cart", "inventory", "email")},
+    *{(svc, "kafka", 9092) for svc in (*SERVICES, "topics")},
+    *{(svc, "redis", 6379) for svc in SERVICES},
     ("email", "mailpit", 1025),
-    *{(svc, "otel-collector", 4318) for svc in ("order", "cart", "inventory", "email")},
+    *{(svc, "otel-collector", 4318) for svc in SERVICES},
     ("otel-collector", "zipkin", 9411),
     ("kafka", "kafka", 9092), ("kafka", "kafka", 9093),
     # The control room reads every service pod and Kafka (heartbeats, topic depths).
-    *{("console", svc, 8080) for svc in ("order", "cart", "inventory", "email")}, ("console", "kafka", 9092),
+    *{("console", svc, 8080) for svc in SERVICES}, ("console", "kafka", 9092),
 }
 LOCUST_FLOWS = {("locust-worker", "locust", 5557),
                 *{("locust-worker", svc, 8080) for svc in ("cart", "order", "inventory")}}

@@ -10,11 +10,13 @@ import uuid
 import pytest
 import requests
 
+from faultline_ops import services
+
 from support.stack import eventually
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("order", "cart", "inventory", "email")
+SERVICES = services.APIS
 
 
 def replica_url(stack, service: str, index: int) -> str:

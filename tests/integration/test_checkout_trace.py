@@ -23,6 +23,7 @@ from email_service import bootstrap as email_bootstrap
 from email_service.app import create_app as create_email
 from email_service.config import EmailSettings
 from faultline_kit.runtime import EXTENSION_KEY
+from faultline_ops import services
 from faultline_kit.telemetry import telemetry_for
 from faultline_kit.topology import Topology, ensure_topics
 from inventory_service import bootstrap as inventory_bootstrap
@@ -51,7 +52,7 @@ def saga(infra):
     namespace = f"trace-{uuid.uuid4().hex[:8]}"
     topology = Topology(namespace)
     ensure_topics(settings.kafka_bootstrap, 2, namespace=namespace)
-    ports = {name: free_port() for name in ("order", "cart", "inventory", "email")}
+    ports = {name: free_port() for name in services.APIS}
     base_env = {"FAULTLINE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap, "FAULTLINE_KAFKA_NAMESPACE": namespace,
                 "FAULTLINE_REDIS_URL": f"redis://{settings.host}:{settings.redis_port}/{TRACE_DB}",
                 "FAULTLINE_INVENTORY_URL": f"http://127.0.0.1:{ports['inventory']}",

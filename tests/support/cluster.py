@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from faultline_ops import services
 from faultline_ops.cluster import deploy, kube, layout
 from support.stack import REPO, LocalStack, eventually
 
 NAMESPACE = deploy.NAMESPACE
 RELEASE = deploy.RELEASE
-SERVICES = ("order", "cart", "inventory", "email")
+SERVICES = services.APIS
 
 
 def make(target: str, timeout_s: float) -> None:

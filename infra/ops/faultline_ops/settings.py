@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
-SERVICES: tuple[str, ...] = ("order", "cart", "inventory", "email")
+from faultline_ops.services import APIS as SERVICES
 REPLICA_PORT_STRIDE = 10000
 DEFAULT_KAFKA_VERSION = "4.3.1"
 DEFAULT_ZIPKIN_VERSION = "3.5.1"

@@ -24,7 +24,7 @@ class ActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     kind: Literal["kill", "stop", "partition", "latency", "errors", "clock-skew"]
-    service: Literal["order", "cart", "inventory", "email"] | None = None
+    service: Literal[SERVICES] | None = None  # type: ignore[valid-type]  # the one list, as a Literal
     replica: int | None = Field(default=None, ge=1, le=9, description="1-based; none = every replica")
     program: Literal["kafka", "redis"] | None = None
     route: str | None = Field(default=None, description=f"one of {', '.join(ROUTES)}")
