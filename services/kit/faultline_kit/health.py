@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from flask import Blueprint, current_app, jsonify, request
 
+from .openapi import ApiDoc
 from .problems import Problem
 from .runtime import EXTENSION_KEY
 from .telemetry import untraced
@@ -26,13 +27,18 @@ def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any],
     """
     degraded = degraded or {}
     blueprint = Blueprint("health", __name__)
+    doc = ApiDoc(blueprint)
 
     @blueprint.get("/livez")
+    @doc.route(ok={200: "process serves"})
     def livez():
+        """Liveness"""
         return jsonify(status="ok")
 
     @blueprint.get("/readyz")
+    @doc.route(ok={200: "ready", 503: "not ready (a dependency does not answer, or draining)"})
     def readyz():
+        """Readiness (Redis and Kafka reachable)"""
         runtime = current_app.extensions.get(EXTENSION_KEY)
         results = {name: _safe(check) for name, check in checks.items()}
         draining = bool(runtime and runtime.draining)
@@ -43,7 +49,9 @@ def health_blueprint(checks: dict[str, ReadinessCheck], openapi: dict[str, Any],
         return jsonify(body), 200 if ready else 503
 
     @blueprint.get("/openapi.json")
+    @doc.route(ok={200: "OpenAPI 3.1"})
     def openapi_document():
+        """This document"""
         return jsonify(openapi)
 
     return blueprint

@@ -1,66 +1,111 @@
-"""A small OpenAPI 3.1 document builder; request schemas come from the pydantic models the API validates with."""
+"""OpenAPI 3.1 generated from the routes themselves (SpecTree): a blueprint factory makes an `ApiDoc`, each route
+says what it reads (the pydantic models it validates with) and what it answers, and `describe` renders the
+service's document from those declarations. Nothing about a route is written twice.
+
+A route keeps validating with `faultline_kit.problems.parse_body` (our problem bodies); SpecTree only documents
+(`skip_validation`), so what a client sees is unchanged.
+"""
 from __future__ import annotations
 
-from typing import Any
+import inspect
+from typing import Any, Callable
 
-from pydantic import BaseModel
+from flask import Blueprint, Flask
+from pydantic import BaseModel, Field, RootModel
+from spectree import Response, SecurityScheme, SpecTree
+from spectree.models import SecureType, SecuritySchemeData
 
-PROBLEM_SCHEMA = {
-    "type": "object",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {"type": "array", "items": {"type": "object"}},
-    },
-}
+from .problems import PROBLEM_CONTENT_TYPE
 
-HEALTH_PATHS: dict[str, Any] = {
-    "/livez": {"get": {"summary": "Liveness", "responses": {"200": {"description": "process serves"}}}},
-    "/readyz": {"get": {"summary": "Readiness (Redis and Kafka reachable)",
-                        "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}}}},
-    "/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI"}}}},
-}
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+ADMIN = {"admin": []}
+_ATTRIBUTE = "faultline_api_doc"
 
 
-def json_body(model: type[BaseModel]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": model.model_json_schema()}}}
+class ProblemBody(BaseModel):
+    """The JSON problem body every error answers with."""
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[dict[str, Any]] | None = Field(default=None, description="one entry per bad field")
 
 
-def problem(description: str) -> dict[str, Any]:
-    return {"description": description,
-            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}}
+class JsonObject(RootModel[dict[str, Any]]):
+    """A JSON object (the routes build their answers from domain objects, not from response models)."""
 
 
-def operation(summary: str, responses: dict[str, Any], body: type[BaseModel] | None = None,
-              parameters: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    op: dict[str, Any] = {"summary": summary, "responses": responses}
-    if body is not None:
-        op["requestBody"] = json_body(body)
-    if parameters:
-        op["parameters"] = parameters
-    return op
+def _model_name(model: type) -> str:
+    return model.__name__
 
 
-def path_param(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+def _nested_name(parent: str, child: str) -> str:
+    return child
 
 
-def query_param(name: str, schema: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "schema": schema or {"type": "string"}}
+class ApiDoc:
+    """The OpenAPI declarations of one blueprint's routes. Create it in the blueprint factory: `doc = ApiDoc(api)`,
+    then `@doc.route(ok={200: "..."}, problems={404: "..."}, json=Model, query=..., headers=...)` under the route."""
+
+    def __init__(self, blueprint: Blueprint) -> None:
+        self.spec = SpecTree("flask", mode="strict", annotations=False, naming_strategy=_model_name,
+                             nested_naming_strategy=_nested_name, openapi_version=OPENAPI_VERSION,
+                             security_schemes=[SecurityScheme(name="admin", data=SecuritySchemeData(
+                                 type=SecureType.HTTP, scheme="bearer"))])
+        setattr(blueprint, _ATTRIBUTE, self)
+
+    def route(self, ok: dict[int, str], problems: dict[int, str] | None = None, *,
+              security: dict[str, list] | None = None, **models: type[BaseModel]) -> Callable:
+        """Document a route: its success answers, the problems it answers with and the models it reads
+        (`json`, `query`, `headers`); the route's docstring gives the summary."""
+        problems = problems or {}
+        codes = {**{f"HTTP_{code}": (JsonObject, text) for code, text in ok.items()},
+                 **{f"HTTP_{code}": (ProblemBody, text) for code, text in problems.items()}}
+        # SpecTree adds a validation-error answer under this status unless the route declares it already: name one
+        # the route declares, so no answer appears that the route does not give.
+        declared = min(problems or ok)
+        return self.spec.validate(resp=Response(**codes), security=security, skip_validation=True,
+                                  validation_error_status=declared, **models)
 
 
-def header_param(name: str, required: bool = True) -> dict[str, Any]:
-    return {"name": name, "in": "header", "required": required, "schema": {"type": "string", "maxLength": 128}}
+def _problem_media_type(document: dict[str, Any]) -> None:
+    """Problems are served as application/problem+json; SpecTree names every JSON answer application/json."""
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for answer in operation.get("responses", {}).values():
+                content = answer.get("content") or {}
+                schema = content.get("application/json", {}).get("schema", {})
+                if schema.get("$ref", "").endswith(f"/{ProblemBody.__name__}"):
+                    answer["content"] = {PROBLEM_CONTENT_TYPE: content["application/json"]}
 
 
-def document(title: str, paths: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": title, "version": "1.0.0"},
-        "paths": {**paths, **HEALTH_PATHS},
-        "components": {"schemas": {"Problem": PROBLEM_SCHEMA},
-                       "securitySchemes": {"admin": {"type": "http", "scheme": "bearer"}}},
-    }
+def _routes_only(factory: Callable[..., Blueprint]) -> Blueprint:
+    """The blueprint a factory builds, given None for each dependency: a route reads its dependencies only when
+    it is called, and describing calls none."""
+    return factory(**{name: None for name in inspect.signature(factory).parameters})
+
+
+def describe(title: str, *factories: Callable[..., Blueprint]) -> dict[str, Any]:
+    """The OpenAPI document of a service whose routes are the blueprints `factories` build (the kit's /livez,
+    /readyz and /openapi.json are added), mounted on an app of their own."""
+    from .health import health_blueprint
+
+    app = Flask(__name__)
+    for blueprint in (*map(_routes_only, factories), health_blueprint({}, {})):
+        app.register_blueprint(blueprint)
+    document: dict[str, Any] = {"openapi": OPENAPI_VERSION, "info": {"title": title, "version": API_VERSION},
+                                "paths": {}, "components": {"schemas": {}, "securitySchemes": {}}}
+    with app.app_context():
+        for blueprint in app.blueprints.values():
+            doc: ApiDoc | None = getattr(blueprint, _ATTRIBUTE, None)
+            if doc is None:
+                continue
+            part = doc.spec.spec
+            for path, operations in part["paths"].items():
+                document["paths"].setdefault(path, {}).update(operations)
+            document["components"]["schemas"].update(part["components"]["schemas"])
+            document["components"]["securitySchemes"].update(part["components"].get("securitySchemes", {}))
+    _problem_media_type(document)
+    return document

@@ -8,7 +8,7 @@ from typing import Any
 import pybreaker
 import redis
 from flask import Flask, Request, jsonify
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -109,6 +109,17 @@ def int_query_arg(request: Request, name: str, default: int, low: int, high: int
     return int(raw)
 
 
+OFFSET_MAX = 10**9
+LIMIT_DEFAULT, LIMIT_MAX = 100, 1000
+
+
+class PageQuery(BaseModel):
+    """The query of a listing, as its OpenAPI document shows it (PageRequest.of reads it with these bounds)."""
+
+    offset: int = Field(default=0, ge=0, le=OFFSET_MAX, description="where the page starts")
+    limit: int = Field(default=LIMIT_DEFAULT, ge=1, le=LIMIT_MAX, description="how many items at most")
+
+
 @dataclass(frozen=True)
 class PageRequest:
     """`?offset=&limit=` of a listing: where to start and how many (1..1000, default 100)."""
@@ -118,7 +129,8 @@ class PageRequest:
 
     @classmethod
     def of(cls, request: Request) -> "PageRequest":
-        return cls(int_query_arg(request, "offset", 0, 0, 10**9), int_query_arg(request, "limit", 100, 1, 1000))
+        return cls(int_query_arg(request, "offset", 0, 0, OFFSET_MAX),
+                   int_query_arg(request, "limit", LIMIT_DEFAULT, 1, LIMIT_MAX))
 
     def body(self, name: str, items: list[Any], total: int) -> dict[str, Any]:
         """The listing's JSON: the items, the total, and the offset of the next page (null on the last)."""

@@ -7,7 +7,8 @@ from typing import Callable
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, ConfigDict, Field
 
-from faultline_kit.problems import PageRequest, Problem, parse_body
+from faultline_kit.openapi import ApiDoc
+from faultline_kit.problems import PageQuery, PageRequest, Problem, parse_body
 
 from .. import handlers
 from ..adapters.order_store import IdempotencyConflict, OrderStore
@@ -29,6 +30,11 @@ class PlaceOrder(BaseModel):
     cart_id: str = Field(default="", max_length=64)
     email: str = Field(pattern=EMAIL_PATTERN)
     lines: list[OrderLineIn] = Field(min_length=1, max_length=100)
+
+
+class IdempotencyKey(BaseModel):
+    idempotency_key: str = Field(alias="Idempotency-Key", min_length=1, max_length=IDEMPOTENCY_KEY_MAX,
+                                 description="a retry with the same key answers the first order")
 
 
 def order_json(order: Order) -> dict:
@@ -55,9 +61,14 @@ def required_idempotency_key() -> str:
 
 def order_blueprint(store: OrderStore, now: Callable[[], str]) -> Blueprint:
     api = Blueprint("order", __name__)
+    doc = ApiDoc(api)
 
     @api.post("/orders")
+    @doc.route(ok={201: "created", 200: "replay of the same request"},
+               problems={400: "missing Idempotency-Key", 409: "key reused with another body", 422: "invalid body"},
+               json=PlaceOrder, headers=IdempotencyKey)
     def place():
+        """Place an order (PENDING); a replayed Idempotency-Key answers the first order"""
         key = required_idempotency_key()
         body: PlaceOrder = parse_body(request, PlaceOrder)  # type: ignore[assignment]
         lines = tuple(OrderLine(l.sku, l.quantity, l.unit_price_cents) for l in body.lines)
@@ -72,20 +83,26 @@ def order_blueprint(store: OrderStore, now: Callable[[], str]) -> Blueprint:
         return response
 
     @api.get("/orders")
+    @doc.route(ok={200: "OK"}, problems={400: "bad paging"}, query=PageQuery)
     def list_orders():
+        """Orders in placement order"""
         page = PageRequest.of(request)
         orders, total = store.page(page.offset, page.limit)
         return jsonify(page.body("orders", [order_json(o) for o in orders], total))
 
     @api.get("/orders/<order_id>")
+    @doc.route(ok={200: "OK"}, problems={404: "unknown order"})
     def get(order_id: str):
+        """One order"""
         order = store.get(order_id)
         if order is None:
             raise Problem(404, "Order not found", f"no order {order_id!r}")
         return jsonify(order_json(order))
 
     @api.post("/orders/<order_id>/cancel")
+    @doc.route(ok={200: "OK"}, problems={404: "unknown order", 409: "not CONFIRMED"})
     def cancel(order_id: str):
+        """Cancel a CONFIRMED order (idempotent)"""
         try:
             order = handlers.cancel_order(order_id, store, now)
         except KeyError:
