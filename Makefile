@@ -61,7 +61,10 @@ control-room-png: bootstrap ## docs/images/control-room.png: the control room du
 # --- Kubernetes delivery: images proven with podman here; kind + skaffold on a laptop with Docker ------------
 TOOLS_BIN := $(or $(FAULTLINE_CACHE),$(HOME)/.cache/faultline)/bin
 
-.PHONY: deploy-check images images-smoke infra-images infra-images-smoke kind-up deploy kind-down
+.PHONY: chart-docs deploy-check images images-smoke infra-images infra-images-smoke kind-up deploy kind-down
+
+chart-docs: bootstrap ## regenerate charts/faultline/values.schema.json and its README values table from values.yaml
+	$(PY) infra/values_docs.py
 
 deploy-check: bootstrap ## chart lint+template, schemas (k8s 1.31/1.34), policies, skaffold, drift; no cluster
 	$(PY) -m pytest $(PYTEST_ARGS) tests/deploy
