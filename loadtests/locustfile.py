@@ -77,6 +77,11 @@ def _options(parser) -> None:
     group.add_argument("--min-checkouts", type=int, default=0,
                        help="exit 1 unless at least this many sagas reached a terminal state")
     group.add_argument("--events-file", default="", help="append one JSON line per request and saga to this file")
+    group.add_argument("--until-checkouts", type=int, default=0,
+                       help="end the run once this many sagas reached a terminal state (--run-time stays the deadline)")
+    group.add_argument("--until-bad-inputs", type=int, default=0,
+                       help="end the run once this many deliberately bad requests were made (with --until-checkouts: "
+                            "once both hold)")
 
 
 class Options:
@@ -97,6 +102,7 @@ class Options:
         self.admin_token = getattr(parsed, "admin_token", "local-admin-token")
         self.min_checkouts = getattr(parsed, "min_checkouts", 0)
         self.events_file = getattr(parsed, "events_file", "")
+        self.until = (getattr(parsed, "until_checkouts", 0), getattr(parsed, "until_bad_inputs", 0))
 
 
 def _sibling(cart_url: str, service: str) -> str:
@@ -153,6 +159,28 @@ def _log_request(request_type, name, response_time, response_length, response=No
     _event_log.write(kind="request", t=start_time or time.time(), type=request_type, name=name,
                      ms=round(response_time or 0.0, 2), status=status, ok=exception is None,
                      error=None if exception is None else str(exception)[:200])
+
+
+@events.test_start.add_listener
+def _end_when_counted(environment, **_kwargs) -> None:
+    """With --until-checkouts / --until-bad-inputs, end the run as soon as it counted that much (a run that must
+    show something then never depends on how much a busy machine gets done in a fixed --run-time)."""
+    checkouts, bad_inputs = Options(environment).until
+    if isinstance(environment.runner, WorkerRunner) or not (checkouts or bad_inputs):
+        return
+
+    def counted() -> bool:
+        bad = sum(entry.num_requests for (name, _), entry in environment.stats.entries.items()
+                  if name.startswith("bad input:"))
+        return saga_counts(environment.stats)["completed"] >= checkouts and bad >= bad_inputs
+
+    def watch() -> None:
+        while not counted():
+            gevent.sleep(0.5)
+        log.info("faultline load: counted %d checkouts and %d bad inputs, ending the run", checkouts, bad_inputs)
+        environment.runner.quit()
+
+    gevent.spawn(watch)
 
 
 @events.test_stop.add_listener

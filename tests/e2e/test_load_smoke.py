@@ -24,14 +24,15 @@ LOCUST = Path(sys.executable).parent / "locust"
 LOCUSTFILE = REPO / "loadtests" / "locustfile.py"
 
 
-def run_locust(tmp_path: Path, cart: str, inventory: str, order: str, *extra: str, run_time: str = "8s",
+def run_locust(tmp_path: Path, cart: str, inventory: str, order: str, *extra: str, run_time: str = "90s",
                env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, dict[tuple[str, str], dict]]:
-    """A short headless run (4 users, little think time); answers the process and its stats by (type, name)."""
+    """A headless run (4 users, little think time) that ends once it counted what the test needs (--until-*), with
+    `run_time` as the deadline; answers the process and its stats by (type, name)."""
     command = [str(LOCUST), "-f", str(LOCUSTFILE), "--headless", "--only-summary", "--users", "4",
                "--spawn-rate", "4", "--run-time", run_time, "--stop-timeout", "20", "--host", cart,
                "--inventory-host", inventory, "--order-host", order, "--think-min", "0.05", "--think-max", "0.2",
                "--csv", str(tmp_path / "run"), "--events-file", str(tmp_path / "events.jsonl"), *extra]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=240, cwd=tmp_path, env=env)
     with open(tmp_path / "run_stats.csv", newline="") as stats:
         rows = {(row["Type"], row["Name"]): row for row in csv.DictReader(stats)}
     return result, rows
@@ -49,7 +50,8 @@ def restore_stock(shop):
 def test_the_journeys_check_out_follow_orders_and_count_bad_input_as_success(shop, tmp_path, restore_stock):
     stack = shop.stack
     result, rows = run_locust(tmp_path, stack.url("cart"), stack.url("inventory"), stack.url("order"),
-                              "--min-checkouts", "1", "--restock", "0", env=stack.env)
+                              "--min-checkouts", "1", "--until-checkouts", "1", "--until-bad-inputs", "1",
+                              "--restock", "0", env=stack.env)
     assert result.returncode == 0, result.stderr[-3000:]
     assert int(rows[("", "Aggregated")]["Failure Count"]) == 0
 
@@ -108,7 +110,7 @@ def always_ok():
 
 
 def test_bad_input_that_is_accepted_counts_as_a_failure_and_fails_the_run(always_ok, tmp_path):
-    result, rows = run_locust(tmp_path, always_ok, always_ok, always_ok, "--restock", "0", run_time="4s")
+    result, rows = run_locust(tmp_path, always_ok, always_ok, always_ok, "--restock", "0", "--until-bad-inputs", "1")
     assert result.returncode != 0
     bad = {name: row for (_, name), row in rows.items() if name.startswith("bad input:")}
     assert bad and all(int(row["Failure Count"]) == int(row["Request Count"]) for row in bad.values())
