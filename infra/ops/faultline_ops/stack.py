@@ -379,11 +379,12 @@ def status(settings: Settings) -> None:
     rows = [_instance_row(settings, name, infos.get(name), members.pop(name, None), name in service_ports)
             for name in names]
     others = [_elsewhere_row(member) for member in members.values()]
-    Console(highlight=False, width=_table_width()).print(status_renderable(
+    console = Console(highlight=False, width=_table_width())
+    console.print(status_renderable(
         str(settings.home), f"running (pid {pid})" if pid else "not running", rows, seen_by,
         _dead_letters(settings) if pid else None, others))
     if settings.ha and pid:
-        Console(highlight=False, width=width).print(_ha_renderable(settings))
+        console.print(_ha_renderable(settings))
 
 
 def _ha_renderable(settings: Settings):
