@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, TypeVar
 
+import requests
+
 from faultline_ops import settings as stack_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -61,14 +63,23 @@ class LocalStack:
         return {"Authorization": f"Bearer {self.env['FAULTLINE_ADMIN_TOKEN']}"}
 
 
+# A poll that could not be answered (a timeout, a refused connection, a 503 page instead of JSON from a busy
+# machine) is a "not yet", like a falsy answer: the deadline, not the first hiccup, ends the wait.
+TRANSIENT = (requests.RequestException, requests.exceptions.JSONDecodeError)
+
+
 def eventually(probe: Callable[[], T | None], timeout_s: float, interval_s: float = 0.2,
                what: str = "condition") -> T:
     """Poll `probe` until it returns something truthy, or fail after `timeout_s` (no bare sleeps in tests)."""
     deadline = time.monotonic() + timeout_s
-    last: T | None = None
+    last: object = None
     while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
+        try:
+            last = probe()
+        except TRANSIENT as exc:
+            last = exc
+        else:
+            if last:
+                return last  # type: ignore[return-value]
         time.sleep(interval_s)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}; last value: {last!r}")
