@@ -146,24 +146,32 @@ def _target(raw: Any, where: str) -> Target:
         raise _fail(where, "expected {service: S[, replica: N|leader]}, {program: P[, node: N|role]} or {route: R}")
     target = Target(raw.get("service"), raw.get("replica"), raw.get("program"), raw.get("route"), raw.get("node"))
     if target.node is not None:
-        roles = NODE_ROLES.get(target.program or "")
-        if roles is None:
-            raise _fail(where, f"node names one node of {' or '.join(NODE_ROLES)}")
-        if target.node not in roles and not (isinstance(target.node, int) and not isinstance(target.node, bool)
-                                             and 1 <= target.node <= 3):
-            raise _fail(where, f"node is 1-3 or one of {', '.join(roles)}")
+        _check_node(target, where)
     if sum(x is not None for x in (target.service, target.program, target.route)) != 1:
         raise _fail(where, "name exactly one of service, program, route")
     if target.service is not None and target.service not in SERVICES:
         raise _fail(where, f"unknown service {target.service!r}")
     if target.program is not None and target.program not in PROGRAMS:
         raise _fail(where, f"unknown program {target.program!r}; known: {', '.join(PROGRAMS)}")
+    _check_replica(target, where)
+    return target
+
+
+def _check_node(target: Target, where: str) -> None:
+    roles = NODE_ROLES.get(target.program or "")
+    if roles is None:
+        raise _fail(where, f"node names one node of {' or '.join(NODE_ROLES)}")
+    if target.node not in roles and not (isinstance(target.node, int) and not isinstance(target.node, bool)
+                                         and 1 <= target.node <= 3):
+        raise _fail(where, f"node is 1-3 or one of {', '.join(roles)}")
+
+
+def _check_replica(target: Target, where: str) -> None:
     if target.replica is not None and target.replica != "leader" and not (
             isinstance(target.replica, int) and target.replica >= 1):
         raise _fail(where, "replica is a number from 1 or 'leader'")
     if target.replica == "leader" and target.service != "order":
         raise _fail(where, "only order has a leader (its outbox lease holder)")
-    return target
 
 
 def _step(raw: Any, index: int, short: bool, where: str) -> Step:
