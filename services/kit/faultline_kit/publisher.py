@@ -141,7 +141,10 @@ class EventPublisher:
         with self._lock:
             producer, self._producer = self._producer, None
         if producer is not None:
-            producer.close(timeout=0)
+            try:
+                producer.close(timeout=0)
+            except KafkaError as exc:  # batches still unacknowledged (acks=all, replicas down): they are given up
+                log.warning("discarded a producer with unacknowledged batches: %r", exc)
 
     def close(self, timeout_s: float = 5.0) -> None:
         with self._lock:

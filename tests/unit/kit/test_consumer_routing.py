@@ -108,3 +108,18 @@ def test_a_record_that_already_went_through_the_retry_topic_is_dead_lettered():
     consumer._process(Record(ping_bytes(), headers=[(HOPS_HEADER, b"1")], topic="inventory.retry"),
                       threading.Event())
     assert publisher.sent[0][0] == "inventory.dlq"
+
+
+def test_a_producer_that_cannot_close_cleanly_is_still_discarded():
+    from kafka.errors import KafkaTimeoutError
+
+    from faultline_kit.publisher import EventPublisher
+
+    class Wedged:
+        def close(self, timeout):
+            raise KafkaTimeoutError("Timeout waiting for future")
+
+    publisher = EventPublisher("127.0.0.1:1", client_id="test")
+    publisher._producer = Wedged()
+    publisher._discard()
+    assert publisher._producer is None
