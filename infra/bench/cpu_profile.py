@@ -102,18 +102,21 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
         bench.timed_make_up(env)
     say(f"own stack in {settings.home}; {args.users} shoppers for {args.seconds} s; report in "
         f"{out.relative_to(REPO)}")
+    locust_args = ["-f", "loadtests/locustfile.py", "--tags", "checkout", "--think-min", "0", "--think-max", "0",
+                   "--host", settings.service_url("cart"), "--inventory-host", settings.service_url("inventory"),
+                   "--order-host", settings.service_url("order"), "--restock", "100000"]
+    # A fresh stack is not idle: JVMs warm up and consumers join their groups. A short load first settles it.
+    say(f"warm-up: {args.users} shoppers for {args.warmup} s")
+    bench.run_locust(out, "warmup", locust_args, args.users, args.warmup, env)
     running = programs(settings)
-    say(f"idle for {args.seconds} s first (what the system costs at rest)")
+    say(f"idle for {args.seconds} s (what the system costs at rest)")
     idle_from = {p.name: tree_cpu_s(p.pid) for p in running}
     time.sleep(args.seconds)  # a measurement window, not a wait for a condition
     before = {p.name: tree_cpu_s(p.pid) for p in running}
     idle = {name: max(before[name] - idle_from[name], 0.0) for name in before}
     spies = {p.name: start_py_spy(p, args.seconds, args.rate, out) for p in running if p.is_service}
     started = time.perf_counter()
-    rows = bench.run_locust(out, "checkout", [
-        "-f", "loadtests/locustfile.py", "--tags", "checkout", "--think-min", "0", "--think-max", "0",
-        "--host", settings.service_url("cart"), "--inventory-host", settings.service_url("inventory"),
-        "--order-host", settings.service_url("order"), "--restock", "100000"], args.users, args.seconds, env)
+    rows = bench.run_locust(out, "checkout", locust_args, args.users, args.seconds, env)
     elapsed = time.perf_counter() - started
     after = {p.name: tree_cpu_s(p.pid) for p in running}
     spy_exit = {name: finish_py_spy(spy, args.seconds + 60) for name, spy in spies.items()}
@@ -166,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=4, help="Locust shoppers (default 4)")
     parser.add_argument("--seconds", type=int, default=30, help="seconds of load and of sampling (default 30)")
+    parser.add_argument("--warmup", type=int, default=15, help="seconds of load before the idle window (default 15)")
     parser.add_argument("--rate", type=int, default=100, help="py-spy samples per second (default 100)")
     parser.add_argument("--no-doc", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="leave the bench stack running afterwards")
