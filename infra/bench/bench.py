@@ -344,13 +344,18 @@ def _dig(tree: dict, path: tuple) -> float:
     return float(tree)
 
 
+def write_section(markdown: str, begin: str = BEGIN, end: str = END, heading: str = "") -> None:
+    """Replace what stands between `begin` and `end` in docs/benchmarks.md (appended, under `heading`, if absent)."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if begin not in text or end not in text:
+        text = text.rstrip() + (f"\n\n{heading}" if heading else "") + f"\n\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    DOC.write_text(f"{head}{begin}\n{markdown}\n{end}{tail}")
+
+
 def write_doc(markdown: str) -> None:
-    text = DOC.read_text() if DOC.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
-    if BEGIN not in text or END not in text:
-        text = text.rstrip() + f"\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
+    write_section(markdown)
 
 
 def main(argv: list[str] | None = None) -> int:

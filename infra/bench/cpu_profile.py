@@ -31,7 +31,6 @@ from faultline_ops import settings as stack_settings  # noqa: E402
 from faultline_ops import supervisor  # noqa: E402
 
 REPO = bench.REPO
-DOC = bench.DOC
 BEGIN, END = "<!-- profile:begin -->", "<!-- profile:end -->"
 PY_SPY = Path(sys.executable).parent / "py-spy"
 CHECKOUT = ("POST", "cart /carts/{id}/checkout")
@@ -156,15 +155,6 @@ def table(result: dict, out: Path) -> str:
     return "\n".join(lines)
 
 
-def write_doc(markdown: str) -> None:
-    text = DOC.read_text()
-    if BEGIN not in text or END not in text:
-        text = text.rstrip() + f"\n\n## Where a checkout's CPU goes (`make profile`)\n\n{BEGIN}\n{END}\n"
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    DOC.write_text(f"{head}{BEGIN}\n{markdown}\n{END}{tail}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=4, help="Locust shoppers (default 4)")
@@ -189,7 +179,7 @@ def main(argv: list[str] | None = None) -> int:
     (out / "cpu.md").write_text(markdown + "\n")
     print(markdown)
     if not args.no_doc:
-        write_doc(markdown)
+        bench.write_section(markdown, BEGIN, END, heading="## Where a checkout's CPU goes (`make profile`)")
     missing = sorted(set(result["py_spy_exit"]) - set(result["flame_graphs"]))
     if missing:
         say(f"no flame graph for {missing}: see their .py-spy.log in {out}")
