@@ -111,12 +111,6 @@ class ConsumerLoop:
     def __init__(self, spec: ConsumerSpec, handler: EnvelopeHandler, publisher: EventPublisher,
                  dependencies: tuple[Dependency, ...] = (), tracer: trace.Tracer | None = None) -> None:
         self.spec = spec
-        self.group = spec.group
-        self.topics = spec.topics
-        self._bootstrap = spec.bootstrap_servers
-        self._client_id = spec.client_id
-        self._policy = spec.policy
-        self._is_retry_loop = spec.consumes_retry_topic
         self._handler = handler
         self._publisher = publisher
         self._dependencies = dependencies
@@ -129,6 +123,10 @@ class ConsumerLoop:
         return cls(main.spec.for_retry_topic(), main._handler, main._publisher, main._dependencies, main._tracer)
 
     @property
+    def group(self) -> str:
+        return self.spec.group
+
+    @property
     def name(self) -> str:
         return f"consumer[{self.group}]"
 
@@ -136,9 +134,9 @@ class ConsumerLoop:
         # A consumer that dies without leaving the group loses its partitions after session_timeout_ms (10 s);
         # one that stops cleanly leaves at once. Heartbeats every 2 s let the coordinator notice within that window.
         consumer = KafkaConsumer(
-            bootstrap_servers=self._bootstrap,
+            bootstrap_servers=self.spec.bootstrap_servers,
             group_id=self.group,
-            client_id=self._client_id,
+            client_id=self.spec.client_id,
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             session_timeout_ms=10000,
@@ -146,14 +144,14 @@ class ConsumerLoop:
             # Static membership (KIP-345): an instance that restarts under the same id (supervisord here, a restarted
             # container in Kubernetes) takes its partitions back at once instead of the group waiting out the session
             # of the member it was; the cost is that a clean stop no longer leaves the group (see failure-handling).
-            group_instance_id=self._client_id,
+            group_instance_id=self.spec.client_id,
             max_poll_interval_ms=60000,
             max_poll_records=100,
             allow_auto_create_topics=False,
             bootstrap_timeout_ms=5000,
             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         )
-        consumer.subscribe(list(self.topics))
+        consumer.subscribe(list(self.spec.topics))
         return consumer
 
     def run(self, stop: threading.Event) -> None:
@@ -255,7 +253,7 @@ class ConsumerLoop:
 
     def _process(self, record, stop: threading.Event) -> None:
         """One record inside a CONSUMER span whose parent is the producer span carried in its headers."""
-        if self._is_retry_loop:
+        if self.spec.consumes_retry_topic:
             self._wait_until_due(record, stop)
         attributes = {"messaging.system": "kafka", "messaging.destination.name": record.topic,
                       "messaging.operation.type": "process", "messaging.consumer.group.name": self.group,
@@ -286,8 +284,8 @@ class ConsumerLoop:
         self.stats.in_flight += 1
         try:
             for attempt in Retrying(
-                stop=stop_after_attempt(self._policy.in_process_attempts),
-                wait=wait_random_exponential(multiplier=0.1, max=self._policy.backoff_max_s),
+                stop=stop_after_attempt(self.spec.policy.in_process_attempts),
+                wait=wait_random_exponential(multiplier=0.1, max=self.spec.policy.backoff_max_s),
                 retry=retry_if_exception_type(Exception)
                 & retry_if_not_exception_type((InvalidMessage, DependencyDown)),
                 reraise=True,
@@ -305,7 +303,7 @@ class ConsumerLoop:
             self._dead_letter(record, exc, hops=0)
         except Exception as exc:  # noqa: BLE001 - any handler failure is routed, never lost
             hops = int(header_value(record.headers, HOPS_HEADER) or 0)
-            if hops < self._policy.retry_topic_hops:
+            if hops < self.spec.policy.retry_topic_hops:
                 self._send_to_retry(record, exc, hops + 1)
             else:
                 self._dead_letter(record, exc, hops)
@@ -316,7 +314,7 @@ class ConsumerLoop:
         due_ms = int(header_value(record.headers, RETRY_AT_HEADER) or 0)
         delay_s = (due_ms / 1000.0) - time.time()
         if delay_s > 0:
-            stop.wait(min(delay_s, self._policy.retry_topic_delay_s))
+            stop.wait(min(delay_s, self.spec.policy.retry_topic_delay_s))
 
     def _failure_headers(self, record, exc: BaseException, hops: int) -> Headers:
         return [
@@ -329,7 +327,7 @@ class ConsumerLoop:
 
     def _send_to_retry(self, record, exc: BaseException, hops: int) -> None:
         base_group = self.group.removesuffix(".retry")
-        due_ms = int((time.time() + self._policy.retry_topic_delay_s) * 1000)
+        due_ms = int((time.time() + self.spec.policy.retry_topic_delay_s) * 1000)
         headers = self._failure_headers(record, exc, hops) + [(RETRY_AT_HEADER, str(due_ms).encode())]
         log.warning("%s: record %s/%s/%s goes to the retry topic: %r", self.name, record.topic,
                     record.partition, record.offset, exc)
