@@ -123,8 +123,10 @@ def test_killing_inventory_1_from_the_page_shows_it_suspect_while_checkouts_succ
             page.select_option('form[data-kind="kill"] select[name="instance"]', label="inventory-1")
             clicked = time.monotonic()
             page.click("#btn-kill")
+            # Suspect needs three missed beats (3 s) plus a page refresh; the deadline only bounds a stuck page on
+            # a loaded machine, and the time actually taken is printed below, never asserted.
             page.wait_for_selector(f'{MEMBER_SELECTOR.format(name="inventory-1", state="suspect")}, '
-                                   f'{MEMBER_SELECTOR.format(name="inventory-1", state="dead")}', timeout=5_000)
+                                   f'{MEMBER_SELECTOR.format(name="inventory-1", state="dead")}', timeout=30_000)
             seen_after_s = time.monotonic() - clicked
             assert page.get_attribute('tr[data-instance="inventory-1"]', "data-ready") == "unreachable"
             assert page.get_attribute('tr[data-instance="inventory-2"]', "data-member") == "alive"
