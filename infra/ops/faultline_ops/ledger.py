@@ -20,9 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-import requests
-
-from faultline_ops.verify import Check, Snapshot
+from faultline_ops.verify import Check, Snapshot, reservation_status  # noqa: F401 - callers read it here too
 
 KEEPS_RESERVATION = {"CONFIRMED": {"RESERVED"}, "CANCELLED": {"RESERVED", "RELEASED"}}
 SAMPLE = 3
@@ -53,15 +51,6 @@ class Ledger:
 
 def _e_g(items: list[str]) -> str:
     return f" e.g. {', '.join(items[:SAMPLE])}" if items else ""
-
-
-def reservation_status(inventory_url: str, order_id: str) -> str | None:
-    """The status of an order's reservation in inventory (RESERVED, REJECTED, RELEASED), None when it has none."""
-    response = requests.get(f"{inventory_url}/reservations/{order_id}", timeout=5)
-    if response.status_code == 404:
-        return None
-    response.raise_for_status()
-    return response.json().get("status")
 
 
 @dataclass(frozen=True)
