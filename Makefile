@@ -37,6 +37,16 @@ TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tes
 test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 
+.PHONY: test-e2e-under-load
+E2E_LOAD_USERS ?= 10
+E2E_LOAD_RUNS ?= 3
+
+test-e2e-under-load: bootstrap ## the e2e tier E2E_LOAD_RUNS (3) times in a row, each beside E2E_LOAD_USERS (10) Locust shoppers
+	@for run in $$(seq 1 $(E2E_LOAD_RUNS)); do \
+	  echo "test-e2e-under-load: run $$run of $(E2E_LOAD_RUNS), $(E2E_LOAD_USERS) background shoppers"; \
+	  FAULTLINE_E2E_BACKGROUND_USERS=$(E2E_LOAD_USERS) $(PY) -m pytest -s $(PYTEST_ARGS) tests/e2e || exit 1; \
+	done
+
 .PHONY: test-ha
 
 test-ha: bootstrap ## the HA profile on its own stack: status, and the short forms of kill-broker, kill-controller, kill-two-brokers, kill-redis-primary
