@@ -110,20 +110,46 @@ def test_one_checkout_is_one_trace_across_all_four_services(saga):
     eventually(lambda: requests.get(f"{order_url}/orders/{order_id}", timeout=5).json()["status"] == "CONFIRMED",
                60, what="the order confirmed")
 
-    def mailed():
-        return [s for s in exporter.get_finished_spans() if s.name == "smtp send"]
+    # Every hop of the saga, as (span name prefix, service, event type). The whole trace is awaited, not its first
+    # spans: a process span ends after the spans inside it, and the outbox relay may send an event twice.
+    hops = {
+        "order_request": ("POST", "faultline-order", None),
+        "placed_send": ("send", "faultline-order", "OrderPlaced"),
+        "placed_process": ("process", "faultline-inventory", "OrderPlaced"),
+        "reserved_send": ("send", "faultline-inventory", "StockReserved"),
+        "reserved_process": ("process", "faultline-order", "StockReserved"),
+        "confirmed_send": ("send", "faultline-order", "OrderConfirmed"),
+        "confirmed_process": ("process", "faultline-email", "OrderConfirmed"),
+        "smtp": ("smtp send", "faultline-email", None),
+    }
 
-    eventually(mailed, 60, what="the confirmation mail sent")
-    checkout = next(s for s in exporter.get_finished_spans()
-                    if s.kind.name == "SERVER" and _service(s) == "faultline-cart" and "checkout" in s.name)
-    trace_spans = [s for s in exporter.get_finished_spans() if s.context.trace_id == checkout.context.trace_id]
+    def spans_of(trace_spans, name_prefix: str, service: str, event_type: str | None):
+        return [s for s in trace_spans if s.name.startswith(name_prefix) and _service(s) == service
+                and (event_type is None or s.attributes.get("faultline.event.type") == event_type)]
+
+    def our_checkout():
+        return next((s for s in exporter.get_finished_spans()
+                     if s.kind.name == "SERVER" and _service(s) == "faultline-cart" and "checkout" in s.name
+                     and any(cart_id in str(value) for value in s.attributes.values())), None)
+
+    missing: list[str] = []
+
+    def whole_trace():
+        checkout = our_checkout()
+        if checkout is None:
+            missing[:] = ["cart's checkout span"]
+            return None
+        trace_spans = [s for s in exporter.get_finished_spans() if s.context.trace_id == checkout.context.trace_id]
+        found = {hop: spans_of(trace_spans, *key) for hop, key in hops.items()}
+        missing[:] = [f"{hop} {hops[hop]}" for hop, spans in found.items() if not spans]
+        missing.append(f"(trace has {sorted(s.name for s in trace_spans)})")
+        return (checkout, trace_spans, found) if all(found.values()) else None
+
+    try:
+        checkout, trace_spans, found = eventually(whole_trace, 60, what="every span of the checkout's trace")
+    except AssertionError as timed_out:
+        raise AssertionError(f"{timed_out}; missing {missing}") from None
     by_id = {s.context.span_id: s for s in trace_spans}
-
-    def one(name_prefix: str, service: str, event_type: str | None = None):
-        found = [s for s in trace_spans if s.name.startswith(name_prefix) and _service(s) == service
-                 and (event_type is None or s.attributes.get("faultline.event.type") == event_type)]
-        assert found, f"no {name_prefix} span in {service} for {event_type}; have {[s.name for s in trace_spans]}"
-        return found[0]
 
     def parent(span):
         return by_id.get(span.parent.span_id) if span.parent else None
@@ -135,22 +161,24 @@ def test_one_checkout_is_one_trace_across_all_four_services(saga):
             span = parent(span)
         return False
 
-    order_request = one("POST", "faultline-order")
-    placed_send = one("send", "faultline-order", "OrderPlaced")
-    placed_process = one("process", "faultline-inventory", "OrderPlaced")
-    reserved_send = one("send", "faultline-inventory", "StockReserved")
-    reserved_process = one("process", "faultline-order", "StockReserved")
-    confirmed_send = one("send", "faultline-order", "OrderConfirmed")
-    confirmed_process = one("process", "faultline-email", "OrderConfirmed")
-    smtp = one("smtp send", "faultline-email")
+    def processed_a_send(process, sends) -> bool:
+        return any(parent(process) is send for send in sends)
 
-    assert descends_from(order_request, checkout)
-    assert descends_from(placed_send, order_request)  # the outbox carried the request's context
-    assert parent(placed_process) is placed_send
+    placed_process, reserved_process, confirmed_process = (
+        found["placed_process"][0], found["reserved_process"][0], found["confirmed_process"][0])
+    smtp = found["smtp"][0]
+    placed_send, reserved_send, confirmed_send = (
+        parent(placed_process), parent(reserved_process), parent(confirmed_process))
+
+    assert all(descends_from(request, checkout) for request in found["order_request"])
+    # Each consumer's span is a child of one of the sends of its event (two when the relay resent it)...
+    assert processed_a_send(placed_process, found["placed_send"])
+    assert processed_a_send(reserved_process, found["reserved_send"])
+    assert processed_a_send(confirmed_process, found["confirmed_send"])
+    # ...and each send descends from the step that caused it: the outbox carried the request's context.
+    assert any(descends_from(placed_send, request) for request in found["order_request"])
     assert descends_from(reserved_send, placed_process)
-    assert parent(reserved_process) is reserved_send
     assert descends_from(confirmed_send, reserved_process)
-    assert parent(confirmed_process) is confirmed_send
     assert descends_from(smtp, confirmed_process)
     assert any(s.name.startswith(("WATCH", "GET", "SET", "MULTI", "EXEC")) and _service(s) == "faultline-inventory"
                for s in trace_spans), "no Redis span from inventory"
