@@ -9,9 +9,15 @@ each of `--repeats` rounds, measures each pair back to back:
 - Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched,
   taking turns every 50 messages (one at a time) or batch;
 - Kafka consume through the kit's ConsumerLoop vs a bare kafka-python poll loop on the same topic;
+- CPU: every stack process's CPU seconds (psutil) during the checkout load, less what the stack burns idle over
+  the same time, per checkout, vs the bare server's CPU seconds per `GET /livez`;
+- the saga at one shopper (checkout accepted -> CONFIRMED, watched every 5 ms) and the checkout's answer time;
+- tracing on vs off: after the rounds the services restart with OTEL_TRACES_EXPORTER=none and the saga at one
+  shopper and the CPU per checkout are measured again;
 - RSS of every instance, Kafka and Redis after the checkout load; and `make up` cold, warm and already up.
 
-Writes the table between the markers of docs/benchmarks.md and the raw numbers to reports/bench/<time>/.
+Writes the table between the markers of docs/benchmarks.md, the raw numbers to reports/bench/<time>/, and one
+figure per row (the medians) to reports/bench/latest.json, to compare revisions.
 Timings are noisy on a shared machine: read the ratios (each from one round) and their spread, not single values.
 """
 from __future__ import annotations
@@ -24,7 +30,6 @@ import platform
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -36,6 +41,9 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import micro  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
+import saga_watch  # noqa: E402
+from bench_table import Figures  # noqa: E402
+from cpu import cpu_s, programs, spent, tree_cpu_s  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
 from faultline_ops import supervisor  # noqa: E402
@@ -105,7 +113,8 @@ def run_locust(out: Path, name: str, args: list[str], users: int, seconds: int, 
 
 def figures(row: dict[str, str], seconds: float) -> dict[str, float]:
     return {"per_s": float(row["Requests/s"]), "p50_ms": float(row["50%"]),
-            "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"])}
+            "p95_ms": float(row["95%"]), "p99_ms": float(row["99%"]),
+            "count": float(int(row["Request Count"]) - int(row["Failure Count"]))}
 
 
 def checkout_load(out: Path, settings, users: int, seconds: int, env: dict[str, str]) -> dict:
@@ -173,16 +182,17 @@ def rss(settings) -> dict[str, list[float]]:
     return grouped
 
 
-def services_traced(settings) -> bool:
-    """Whether the stack's service instances run with an OTLP endpoint (read from a worker's environment)."""
+def services_traced(settings, exporter_on: bool = False) -> bool:
+    """Whether the stack's service instances run with an OTLP endpoint (read from a worker's environment); with
+    `exporter_on`, also that OTEL_TRACES_EXPORTER does not turn tracing off."""
     for info in supervisor.processes(settings):
         if info.pid and info.name.startswith("order-"):
             try:
                 environ = psutil.Process(info.pid).environ()
             except psutil.Error:
                 return False
-            return bool(environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get(
-                "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
+            endpoint = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+            return bool(endpoint) and not (exporter_on and environ.get("OTEL_TRACES_EXPORTER") == "none")
     return False
 
 
@@ -206,6 +216,69 @@ def machine() -> dict[str, str]:
                               text=True).stdout.strip()
     return {"cpu": cpu, "cores": str(os.cpu_count()), "memory_gib": f"{psutil.virtual_memory().total / 2**30:.0f}",
             "kernel": platform.release(), "python": platform.python_version(), "revision": revision}
+
+
+# --- CPU and the saga ---------------------------------------------------------------------------------------------
+def idle_cpu_per_s(settings, seconds: float) -> float:
+    """CPU seconds per second the whole stack spends with nobody shopping (heartbeats, polls, Kafka's own work)."""
+    running = programs(settings)
+    before, began = cpu_s(running), time.perf_counter()
+    time.sleep(seconds)  # a measurement window, not a wait for a condition
+    return sum(spent(before, cpu_s(running)).values()) / (time.perf_counter() - began)
+
+
+def checkout_load_with_cpu(out: Path, settings, users: int, seconds: int, env: dict[str, str],
+                           idle_per_s: float) -> tuple[dict, float]:
+    """The checkout load, and the CPU ms every stack process spent on it per checkout, above the idle rate."""
+    running = programs(settings)
+    before, began = cpu_s(running), time.perf_counter()
+    load = checkout_load(out, settings, users, seconds, env)
+    elapsed = time.perf_counter() - began
+    used = sum(spent(before, cpu_s(running)).values()) - idle_per_s * elapsed
+    return load, 1000 * max(used, 0.0) / max(load["checkout"]["count"], 1.0)
+
+
+def saga_one(settings, n: int) -> dict[str, float]:
+    return saga_watch.saga_at_one_shopper(settings.service_url("cart"), settings.service_url("order"), n=n)
+
+
+def one_round(args: argparse.Namespace, out: Path, settings, env: dict[str, str],
+              baselines: tuple[subprocess.Popen, "micro.Tracing", str], idle_per_s: float, round_: int) -> dict:
+    """Every pair once: the stack's figure and its bare baseline back to back."""
+    bare, tracing, topic = baselines
+    r: dict = {}
+    r["load"], checkout_ms = checkout_load_with_cpu(out, settings, args.users, args.seconds, env, idle_per_s)
+    r["rss"] = rss(settings)
+    bare_before = tree_cpu_s(bare.pid)
+    r["livez"] = livez_load(out, args.users, args.seconds, env)
+    livez_ms = 1000 * (tree_cpu_s(bare.pid) - bare_before) / max(r["livez"]["count"], 1.0)
+    r["cpu"] = {"checkout_ms": checkout_ms, "livez_ms": livez_ms}
+    r["saga_one"] = saga_one(settings, args.sagas)
+    r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
+    r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
+    first, second = (micro.consume_kit, micro.consume_bare) if round_ % 2 else (micro.consume_bare,
+                                                                                 micro.consume_kit)
+    consumed = {f.__name__: f(settings.kafka_bootstrap, topic, args.events) for f in (first, second)}
+    r["consume"] = {"kit": consumed["consume_kit"], "bare": consumed["consume_bare"]}
+    return r
+
+
+def untraced_rounds(args: argparse.Namespace, out: Path, env: dict[str, str], settings) -> list[dict]:
+    """The services restarted with tracing off (OTEL_TRACES_EXPORTER=none: the no-op tracer), then the saga at one
+    shopper and the CPU per checkout again, `repeats` times."""
+    faultline(env, "down")
+    untraced_env = dict(env, OTEL_TRACES_EXPORTER="none")
+    timed_make_up(untraced_env)
+    if services_traced(settings, exporter_on=True):
+        raise RuntimeError("the services still trace after a restart with OTEL_TRACES_EXPORTER=none")
+    idle_per_s = idle_cpu_per_s(settings, args.idle_seconds)
+    rounds = []
+    for round_ in range(1, args.repeats + 1):
+        load, checkout_ms = checkout_load_with_cpu(out, settings, args.users, args.seconds, untraced_env, idle_per_s)
+        rounds.append({"load": load, "cpu": {"checkout_ms": checkout_ms}, "saga_one": saga_one(settings, args.sagas)})
+        say(f"untraced round {round_}: CPU {checkout_ms:.0f} ms/checkout; saga at 1 shopper p50 "
+            f"{rounds[-1]['saga_one']['p50_ms']:.0f} ms")
+    return rounds
 
 
 # --- the run ---------------------------------------------------------------------------------------------------------
@@ -232,29 +305,24 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
         faultline(env, "clean")
         timed_make_up(env)
     results["services_traced"] = services_traced(settings)
-    endpoint = otlp_endpoint(settings)
-    tracing = micro.Tracing(endpoint)
+    tracing = micro.Tracing(otlp_endpoint(settings))
     results["tracing_exporter"] = tracing.exporter
     bare = start_bare_server(env, out)
     try:
         topic = micro.new_topic(settings.kafka_bootstrap)
         micro.fill(settings.kafka_bootstrap, topic, args.events)
+        idle_per_s = idle_cpu_per_s(settings, args.idle_seconds)
+        results["idle_cpu_per_s"] = idle_per_s
+        say(f"the stack at rest burns {idle_per_s * 1000:.0f} CPU ms/s (charged to nobody below)")
         for round_ in range(1, args.repeats + 1):
-            r: dict = {}
-            r["load"] = checkout_load(out, settings, args.users, args.seconds, env)
-            r["rss"] = rss(settings)
-            r["livez"] = livez_load(out, args.users, args.seconds, env)
-            r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
-            r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
-            first, second = (micro.consume_kit, micro.consume_bare) if round_ % 2 else (micro.consume_bare,
-                                                                                         micro.consume_kit)
-            consumed = {f.__name__: f(settings.kafka_bootstrap, topic, args.events) for f in (first, second)}
-            r["consume"] = {"kit": consumed["consume_kit"], "bare": consumed["consume_bare"]}
+            r = one_round(args, out, settings, env, (bare, tracing, topic), idle_per_s, round_)
             results["rounds"].append(r)
             say(f"round {round_}: {r['load']['checkout']['per_s']:.1f} checkouts/s vs "
-                f"{r['livez']['per_s']:.0f} livez/s; REST hop {r['rest']['kit']['p50_us']:.0f} vs "
-                f"{r['rest']['bare']['p50_us']:.0f} µs; consume {r['consume']['kit']['per_s']:.0f} vs "
-                f"{r['consume']['bare']['per_s']:.0f} events/s")
+                f"{r['livez']['per_s']:.0f} livez/s; CPU {r['cpu']['checkout_ms']:.0f} ms/checkout vs "
+                f"{r['cpu']['livez_ms']:.2f} ms/livez; saga at 1 shopper p50 {r['saga_one']['p50_ms']:.0f} ms; "
+                f"REST hop {r['rest']['kit']['p50_us']:.0f} vs {r['rest']['bare']['p50_us']:.0f} µs; consume "
+                f"{r['consume']['kit']['per_s']:.0f} vs {r['consume']['bare']['per_s']:.0f} events/s")
+        results["untraced"] = untraced_rounds(args, out, env, settings)
     finally:
         stop_process(bare)
         faultline(env, "clean")
@@ -264,75 +332,94 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
 
 
 # --- the table -------------------------------------------------------------------------------------------------------
-def spread(values: list[float], digits: int = 0, unit: str = "") -> str:
-    """median (min-max) over the rounds."""
-    fmt = f"{{:,.{digits}f}}"
-    median = fmt.format(statistics.median(values))
-    if len(values) == 1:
-        return f"{median}{unit}"
-    return f"{median}{unit} ({fmt.format(min(values))}–{fmt.format(max(values))})"
-
-
-def ratio(kit: list[float], bare: list[float], digits: int = 2) -> str:
-    return spread([k / b if b else 0.0 for k, b in zip(kit, bare)], digits, "×")
-
-
-def table(results: dict) -> str:
-    rounds = results["rounds"]
-    pick = lambda *path: [_dig(r, path) for r in rounds]  # noqa: E731
+def header(results: dict) -> str:
     m = results["machine"]
-    users = results["users"]
-    lines = [
-        f"Measured {results['started'][:10]} (UTC) at revision `{m['revision']}` by `make bench`: {m['cpu']}, "
-        f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}; load average "
-        f"{results['load_before'][0]:.1f} before and {results['load_after'][0]:.1f} after (the machine was shared "
-        f"with other running stacks). {len(rounds)} rounds; each cell is the median with the range over the rounds "
-        f"in brackets, and each ratio is taken within a round. Services traced: "
-        f"{'yes' if results['services_traced'] else 'no'}; in-process tracing exported {results['tracing_exporter']}.",
-        "",
-        "| figure | Faultline | bare baseline | ratio (Faultline / bare) |",
-        "|---|---|---|---|",
-        f"| throughput at {users} users, no think time: checkouts/s vs bare `GET /livez` req/s | "
-        f"{spread(pick('load', 'checkout', 'per_s'), 1)} | {spread(pick('livez', 'per_s'))} | "
-        f"{ratio(pick('load', 'checkout', 'per_s'), pick('livez', 'per_s'), 3)} |",
-    ]
+    return (f"Measured {results['started'][:10]} (UTC) at revision `{m['revision']}` by `make bench`: {m['cpu']}, "
+            f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}; load average "
+            f"{results['load_before'][0]:.1f} before and {results['load_after'][0]:.1f} after. "
+            f"{len(results['rounds'])} rounds; each cell is the median with the range over the rounds in brackets, "
+            f"and each ratio is taken within a round. Services traced: "
+            f"{'yes' if results['services_traced'] else 'no'}; in-process tracing exported "
+            f"{results['tracing_exporter']}. The stack at rest burns {results['idle_cpu_per_s'] * 1000:.0f} CPU ms "
+            f"per second; CPU per checkout is what all its processes spent above that, per checkout.")
+
+
+def throughput_rows(t: Figures, results: dict, pick) -> None:
+    t.row("checkouts_per_s_vs_livez", f"throughput at {results['users']} users, no think time: checkouts/s vs "
+          "bare `GET /livez` req/s", pick("load", "checkout", "per_s"), pick("livez", "per_s"), 1, 3)
     for q in ("p50", "p95", "p99"):
-        lines.append(f"| checkout {q} vs `GET /livez` {q}, ms | {spread(pick('load', 'checkout', f'{q}_ms'))} | "
-                     f"{spread(pick('livez', f'{q}_ms'))} | "
-                     f"{ratio(pick('load', 'checkout', f'{q}_ms'), pick('livez', f'{q}_ms'), 1)} |")
-    lines.append(f"| saga (checkout accepted → terminal, as the shopper sees it) p50 / p95 / p99, ms | "
-                 f"{spread(pick('load', 'saga', 'p50_ms'))} / {spread(pick('load', 'saga', 'p95_ms'))} / "
-                 f"{spread(pick('load', 'saga', 'p99_ms'))} | — | — |")
+        t.row(f"checkout_{q}_ms_vs_livez", f"checkout {q} vs `GET /livez` {q}, ms",
+              pick("load", "checkout", f"{q}_ms"), pick("livez", f"{q}_ms"), 0, 1)
+    for q in ("p50", "p95", "p99"):
+        t.row(f"saga_{q}_ms_at_{results['users']}_users", f"saga at {results['users']} users (checkout accepted → "
+              f"terminal, as Locust's shopper sees it) {q}, ms", pick("load", "saga", f"{q}_ms"))
+    t.row("cpu_ms_per_checkout_vs_livez", "CPU ms per checkout (every stack process, above idle) vs CPU ms per "
+          "bare `GET /livez` (its server)", pick("cpu", "checkout_ms"), pick("cpu", "livez_ms"), 2, 0)
+
+
+def one_shopper_rows(t: Figures, results: dict, pick) -> None:
+    untraced = results.get("untraced") or []
+    off = lambda *path: [_dig(r, path) for r in untraced]  # noqa: E731
+    for q in ("p50", "p95", "p99"):
+        t.row(f"saga_{q}_ms_one_shopper", f"saga at 1 shopper (checkout accepted → CONFIRMED, watched every 5 ms) "
+              f"{q}, ms", pick("saga_one", f"{q}_ms"))
+    if untraced:
+        t.row("saga_p50_ms_one_shopper_traced_vs_untraced", "saga at 1 shopper p50, tracing on vs off "
+              "(OTEL_TRACES_EXPORTER=none), ms", pick("saga_one", "p50_ms"), off("saga_one", "p50_ms"))
+        t.row("checkout_p50_ms_one_shopper_traced_vs_untraced", "checkout answer at 1 shopper p50, tracing on vs "
+              "off, ms", pick("saga_one", "checkout_p50_ms"), off("saga_one", "checkout_p50_ms"), 1)
+        t.row("cpu_ms_per_checkout_traced_vs_untraced", "CPU ms per checkout, tracing on vs off",
+              pick("cpu", "checkout_ms"), off("cpu", "checkout_ms"), 1)
+
+
+def micro_rows(t: Figures, pick) -> None:
     for variant, label in (("kit", "ServiceClient"), ("kit_traced", "ServiceClient + tracing")):
-        lines.append(f"| one REST hop, {label} vs bare `requests`: calls/s (one thread) | "
-                     f"{spread(pick('rest', variant, 'per_s'))} | {spread(pick('rest', 'bare', 'per_s'))} | "
-                     f"{ratio(pick('rest', variant, 'per_s'), pick('rest', 'bare', 'per_s'))} |")
+        t.row(f"rest_{variant}_per_s", f"one REST hop, {label} vs bare `requests`: calls/s (one thread)",
+              pick("rest", variant, "per_s"), pick("rest", "bare", "per_s"))
         for q in ("p50", "p99"):
-            lines.append(f"| one REST hop, {label} vs bare `requests`: {q}, µs | "
-                         f"{spread(pick('rest', variant, f'{q}_us'))} | {spread(pick('rest', 'bare', f'{q}_us'))} | "
-                         f"{ratio(pick('rest', variant, f'{q}_us'), pick('rest', 'bare', f'{q}_us'))} |")
+            t.row(f"rest_{variant}_{q}_us", f"one REST hop, {label} vs bare `requests`: {q}, µs",
+                  pick("rest", variant, f"{q}_us"), pick("rest", "bare", f"{q}_us"))
     for mode, label in (("sync_per_s", "one at a time (each ack awaited)"), ("batch_per_s", "batches of 100")):
-        lines.append(f"| Kafka produce, EventPublisher vs bare KafkaProducer (acks=all), {label}: msgs/s | "
-                     f"{spread(pick('produce', 'kit', mode))} | {spread(pick('produce', 'bare', mode))} | "
-                     f"{ratio(pick('produce', 'kit', mode), pick('produce', 'bare', mode))} |")
-    lines.append(f"| Kafka consume, ConsumerLoop vs bare poll loop (commit per batch), steady events/s | "
-                 f"{spread(pick('consume', 'kit', 'per_s'))} | {spread(pick('consume', 'bare', 'per_s'))} | "
-                 f"{ratio(pick('consume', 'kit', 'per_s'), pick('consume', 'bare', 'per_s'))} |")
-    lines += ["", "| memory (RSS after the checkout load; a service instance is gunicorn master + worker) | MiB |",
-              "|---|---|"]
+        t.row(f"produce_{mode}", f"Kafka produce, EventPublisher vs bare KafkaProducer (acks=all), {label}: msgs/s",
+              pick("produce", "kit", mode), pick("produce", "bare", mode))
+    t.row("consume_per_s", "Kafka consume, ConsumerLoop vs bare poll loop (commit per batch), steady events/s",
+          pick("consume", "kit", "per_s"), pick("consume", "bare", "per_s"))
+
+
+def memory_and_up_rows(t: Figures, results: dict) -> None:
+    rounds = results["rounds"]
+    t.text()
+    t.text("| memory (RSS after the checkout load; a service instance is gunicorn master + worker) | MiB | | |")
+    t.text("|---|---|---|---|")
     names = sorted({name for r in rounds for name in r["rss"]}, key=lambda n: (n not in SERVICE_ORDER, n))
     for name in names:
-        values = [v for r in rounds for v in r["rss"].get(name, [])]
         count = len(rounds[-1]["rss"].get(name, []))
         what = f"{name}, per instance ({count} instances)" if name in SERVICE_ORDER else name
-        lines.append(f"| {what} | {spread(values)} |")
+        t.row(f"rss_mib_{name}", what, [v for r in rounds for v in r["rss"].get(name, [])])
     up = results["up"]
     if up:
-        lines += ["", "| `make up` (own state dir; installs cached) | seconds |", "|---|---|",
-                  f"| cold (after `faultline clean`: no data) | {spread([u['cold_s'] for u in up], 1)} |",
-                  f"| warm (after `faultline down`: data kept) | {spread([u['warm_s'] for u in up], 1)} |",
-                  f"| again while up (nothing to do) | {spread([u['again_s'] for u in up], 1)} |"]
-    return "\n".join(lines)
+        t.text()
+        t.text("| `make up` (own state dir; installs cached) | seconds | | |")
+        t.text("|---|---|---|---|")
+        for key, label in (("cold_s", "cold (after `faultline clean`: no data)"),
+                           ("warm_s", "warm (after `faultline down`: data kept)"),
+                           ("again_s", "again while up (nothing to do)")):
+            t.row(f"make_up_{key}", label, [u[key] for u in up], digits=1)
+
+
+def table(results: dict) -> Figures:
+    rounds = results["rounds"]
+    pick = lambda *path: [_dig(r, path) for r in rounds]  # noqa: E731
+    t = Figures()
+    t.text(header(results))
+    t.text()
+    t.text("| figure | Faultline | bare baseline | ratio (Faultline / bare) |")
+    t.text("|---|---|---|---|")
+    throughput_rows(t, results, pick)
+    one_shopper_rows(t, results, pick)
+    micro_rows(t, pick)
+    memory_and_up_rows(t, results)
+    return t
 
 
 SERVICE_ORDER = stack_settings.SERVICES
@@ -367,15 +454,23 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--calls", type=int, default=1000, help="REST hops per variant and round")
     parser.add_argument("--messages", type=int, default=1000, help="Kafka messages produced per mode and round")
     parser.add_argument("--events", type=int, default=5000, help="Kafka records consumed per consumer and round")
+    parser.add_argument("--sagas", type=int, default=100, help="sagas watched at one shopper per round (default 100)")
+    parser.add_argument("--idle-seconds", type=int, default=10,
+                        help="seconds the stack's idle CPU is read over, before the rounds (default 10)")
     parser.add_argument("--no-doc", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     out = REPO / "reports" / "bench" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     out.mkdir(parents=True, exist_ok=True)
     results = measure(args, out)
     (out / "results.json").write_text(json.dumps(results, indent=2))
-    markdown = table(results)
+    figures = table(results)
+    markdown = "\n".join(figures.lines)
     (out / "table.md").write_text(markdown + "\n")
+    latest = {"measured": results["started"], "revision": results["machine"]["revision"],
+              "load_before": results["load_before"][0], "figures": figures.figures}
+    (out.parent / "latest.json").write_text(json.dumps(latest, indent=2) + "\n")
     print(markdown)
+    say(f"figures written to {(out.parent / 'latest.json').relative_to(REPO)}")
     if not args.no_doc:
         write_doc(markdown)
         say(f"table written to {DOC.relative_to(REPO)}")

@@ -18,14 +18,12 @@ import os
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
+from cpu import Program, programs, tree_cpu_s  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
 from faultline_ops import supervisor  # noqa: E402
@@ -38,39 +36,6 @@ CHECKOUT = ("POST", "cart /carts/{id}/checkout")
 
 def say(message: str) -> None:
     print(f"profile: {message}", flush=True)
-
-
-@dataclass(frozen=True)
-class Program:
-    name: str      # supervisor's program name: order-1, kafka, redis...
-    pid: int
-
-    @property
-    def group(self) -> str:
-        """order-1 -> order; kafka -> kafka."""
-        head, _, tail = self.name.rpartition("-")
-        return head if tail.isdigit() else self.name
-
-    @property
-    def is_service(self) -> bool:
-        return self.group in stack_settings.SERVICES
-
-
-def programs(settings: stack_settings.Settings) -> list[Program]:
-    return [Program(info.name, info.pid) for info in supervisor.processes(settings) if info.pid]
-
-
-def tree_cpu_s(pid: int) -> float:
-    """User + system CPU seconds of a process and every child it has now (gunicorn's workers, Kafka's JVM)."""
-    try:
-        root = psutil.Process(pid)
-        total = 0.0
-        for process in (root, *root.children(recursive=True)):
-            times = process.cpu_times()
-            total += times.user + times.system
-        return total
-    except psutil.Error:
-        return 0.0
 
 
 def start_py_spy(program: Program, seconds: int, rate: int, out: Path) -> subprocess.Popen:
