@@ -97,6 +97,36 @@ def kafka_view(settings: Settings, topics: list[str] | None = None) -> KafkaView
         admin.close()
 
 
+def partitions_seen_by(settings: Settings, node: int, topic: str) -> tuple[PartitionView, ...] | None:
+    """`topic`'s partitions (leader, ISR) as node `node`'s own metadata answers them; None when it cannot be asked.
+    An admin client asks whichever broker it likes, and a node cut off from the others still answers from its stale
+    view, so a partition experiment asks a node on the majority side by id."""
+    from kafka.protocol.metadata import MetadataRequest
+
+    request = MetadataRequest(topics=[MetadataRequest.MetadataRequestTopic(name=topic)],
+                              allow_auto_topic_creation=False, include_cluster_authorized_operations=False,
+                              include_topic_authorized_operations=False)
+    try:
+        admin = _admin(f"{settings.host}:{settings.kafka_node_port(node)}")
+    except Exception:  # noqa: BLE001 - not answering is an answer here
+        return None
+    manager = admin._manager   # kafka-python has no public "send to this broker"; pinned in constraints.txt
+
+    async def ask():
+        return (await manager.send(request, node_id=node)).to_dict()
+
+    try:
+        metadata = manager.run(ask)
+        return tuple(sorted((PartitionView(t["name"], p["partition_index"], p["leader_id"],
+                                           tuple(p["replica_nodes"]), tuple(p["isr_nodes"]))
+                             for t in metadata["topics"] for p in t["partitions"]),
+                            key=lambda p: p.partition))
+    except Exception:  # noqa: BLE001
+        return None
+    finally:
+        admin.close()
+
+
 def brokers_registered(settings: Settings) -> bool:
     """Every node is a registered broker and the quorum has a leader: the cluster can take topics at RF 3."""
     view = kafka_view(settings, topics=[])

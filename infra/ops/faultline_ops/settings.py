@@ -23,6 +23,12 @@ HA_NODES = 3                  # Kafka nodes, Redis nodes and Sentinels of the HA
 SENTINEL_MASTER = "faultline"
 # Calls that always go through a Toxiproxy listener, so an experiment can cut or slow them: (client, downstream).
 PROXIED_ROUTES: tuple[tuple[str, str], ...] = (("cart", "inventory"), ("cart", "order"))
+# HA profile: every Kafka node-to-node connection goes through a Toxiproxy listener of its own, one per direction
+# and kind (a follower's replication fetches; Raft votes, fetches and broker heartbeats to the controllers), so
+# `partition-broker` can cut one node off from the other two while clients still reach it.
+KAFKA_LINK_KINDS = ("replication", "controller")
+# A node's listeners for its peers (one per peer and kind) listen this far above FAULTLINE_KAFKA_PORT.
+KAFKA_PEER_PORT_SHIFT = 30
 
 # Environment name -> (field name, default). Every port and count the stack uses.
 _INT_SETTINGS: dict[str, tuple[str, int]] = {
@@ -174,6 +180,27 @@ class Settings(SupervisedHome):
 
     def kafka_node_controller_port(self, node: int) -> int:
         return self.kafka_controller_port if node == 1 else getattr(self, f"kafka_{node}_controller_port")
+
+    def kafka_links(self) -> list[tuple[int, int, str]]:
+        """(from node, to node, kind) of every node-to-node connection of the HA profile, in a fixed order."""
+        nodes = self.kafka_nodes if self.ha else []
+        return [(a, b, kind) for a in nodes for b in nodes if a != b for kind in KAFKA_LINK_KINDS]
+
+    def kafka_link_name(self, source: int, target: int, kind: str) -> str:
+        return f"kafka-{source}-to-{target}-{kind}"
+
+    def kafka_link_port(self, source: int, target: int, kind: str) -> int:
+        """The Toxiproxy listener of one link: right above the proxied routes' listeners."""
+        return self.toxiproxy_port + 1 + len(PROXIED_ROUTES) + self.kafka_links().index((source, target, kind))
+
+    def kafka_peer_port(self, node: int, peer: int, kind: str) -> int:
+        """Where `node` listens for `peer`'s connections of one kind (its listener <KIND>_FOR_<peer>); a node's
+        own controller listener is FAULTLINE_KAFKA_*_CONTROLLER_PORT."""
+        if kind == "controller" and peer == node:
+            return self.kafka_node_controller_port(node)
+        count = len(self.kafka_nodes)
+        return (self.kafka_port + KAFKA_PEER_PORT_SHIFT + KAFKA_LINK_KINDS.index(kind) * count * count
+                + count * (node - 1) + (peer - 1))
 
     def kafka_node_name(self, node: int) -> str:
         """The supervisor program of a Kafka node: `kafka` alone, `kafka-<node>` in the HA profile."""

@@ -109,7 +109,7 @@ def check_binaries(settings: Settings, infra_only: bool) -> None:
         needed["haproxy"] = "run `make bootstrap` (apt: haproxy)"
     missing = [f"{name}: {hint}" for name, hint in needed.items() if shutil.which(name) is None]
     built = [settings.mailpit_bin, settings.zipkin_jar, settings.otel_collector_bin]
-    built += [] if infra_only else [settings.toxiproxy_bin]
+    built += [] if infra_only and not settings.ha else [settings.toxiproxy_bin]
     missing += [f"{path}: run `make bootstrap`" for path in built if not path.exists()]
     if not (settings.venv_bin / "supervisord").exists():
         missing.append(f"{settings.venv_bin / 'supervisord'}: run `make bootstrap`")

@@ -91,3 +91,16 @@ def test_a_failover_bound_needs_a_node_taken_by_role():
 def test_an_unknown_profile_is_refused():
     with pytest.raises(experiment.ExperimentError, match="profile"):
         experiment.parse(minimal(profile="cluster"))
+
+
+def test_isolate_cuts_one_kafka_node_by_number_or_by_role():
+    doc = minimal(profile="ha", method=[{"action": "isolate", "target": {"program": "kafka", "node": "leader"},
+                                         "duration_s": 15, "failover_within_s": 15}])
+    step = experiment.parse(doc).method[0]
+    assert (step.action, step.target.node, step.failover_within_s) == ("isolate", "leader", 15)
+
+
+@pytest.mark.parametrize("target", [{"program": "kafka"}, {"program": "redis", "node": 1}, {"service": "cart"}])
+def test_isolate_needs_one_kafka_node(target):
+    with pytest.raises(experiment.ExperimentError, match="isolate cuts one Kafka node"):
+        experiment.parse(minimal(method=[{"action": "isolate", "target": target, "duration_s": 5}]))

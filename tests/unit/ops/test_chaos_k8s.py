@@ -177,3 +177,8 @@ def test_inside_a_pod_the_backend_uses_its_service_account_and_the_namespace_it_
     backend = KubernetesBackend.from_kube_config(Settings(repo=Path("/r"), home=Path("/h"), cache=Path("/c")))
     assert loaded == ["in-cluster"]
     assert (backend.namespace, backend.release) == ("shop", "demo")
+
+
+def test_cutting_one_kafka_pod_off_from_its_peers_is_refused_with_what_to_run_instead():
+    with pytest.raises(StackError, match="partition-broker on the local backend"):
+        backend(FakeApi()).apply(step("isolate", {"program": "kafka", "node": 2}, duration_s=5))

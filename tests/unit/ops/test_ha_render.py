@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from faultline_ops.render import kafka, redis, services, supervisor
-from faultline_ops.settings import Settings, from_env
+from faultline_ops.render import kafka, redis, services, supervisor, toxiproxy
+from faultline_ops.settings import Settings, from_env, port_defaults
 
 
 def ha_settings(**overrides) -> Settings:
@@ -18,16 +18,77 @@ def properties(text: str) -> dict[str, str]:
     return {key: value for key, value in lines}
 
 
-def test_three_kafka_nodes_share_one_static_quorum_of_three_voters():
+def proxy_upstreams(settings: Settings) -> dict[int, str]:
+    """Toxiproxy listen port -> upstream host:port, as rendered."""
+    return {int(p["listen"].rpartition(":")[2]): p["upstream"] for p in toxiproxy.proxies(settings)}
+
+
+def endpoints(value: str) -> dict[str, str]:
+    """NAME://host:port,... -> {NAME: host:port}."""
+    return dict(item.split("://", 1) for item in value.split(","))
+
+
+def test_three_kafka_nodes_share_one_static_quorum_of_three_voters_reached_through_toxiproxy():
     settings = ha_settings()
-    nodes = [properties(kafka.server_properties(settings, n)) for n in settings.kafka_nodes]
-    assert [p["node.id"] for p in nodes] == ["1", "2", "3"]
-    assert {p["controller.quorum.voters"] for p in nodes} == {"1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097"}
-    assert [p["listeners"] for p in nodes] == [
-        "PLAINTEXT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093",
-        "PLAINTEXT://127.0.0.1:19094,CONTROLLER://127.0.0.1:19095",
-        "PLAINTEXT://127.0.0.1:19096,CONTROLLER://127.0.0.1:19097"]
-    assert len({p["log.dirs"] for p in nodes}) == 3
+    nodes = {n: properties(kafka.server_properties(settings, n)) for n in settings.kafka_nodes}
+    assert [p["node.id"] for p in nodes.values()] == ["1", "2", "3"]
+    upstreams = proxy_upstreams(settings)
+    for node, props in nodes.items():
+        voters = dict(v.split("@") for v in props["controller.quorum.voters"].split(","))
+        assert set(voters) == {"1", "2", "3"}
+        for voter, address in voters.items():
+            # itself directly, every other voter through a Toxiproxy link leading to that voter's controller
+            # listener for this node
+            port = int(address.rpartition(":")[2])
+            if int(voter) == node:
+                assert address == f"127.0.0.1:{settings.kafka_node_controller_port(node)}"
+            else:
+                assert upstreams[port] == endpoints(nodes[int(voter)]["listeners"])[f"CONTROLLER_FOR_{node}"]
+        # a Raft leader advertises every controller listener; each follower reaches it on the one named after
+        # itself, which is advertised at the link from that follower
+        assert props["controller.listener.names"].split(",")[0] == f"CONTROLLER_FOR_{node}"
+        for peer in set(nodes) - {node}:
+            advertised = endpoints(props["advertised.listeners"])[f"CONTROLLER_FOR_{peer}"]
+            assert advertised == f"127.0.0.1:{settings.kafka_link_port(peer, node, 'controller')}"
+            assert upstreams[int(advertised.rpartition(":")[2])] == endpoints(props["listeners"])[f"CONTROLLER_FOR_{peer}"]
+    assert len({p["log.dirs"] for p in nodes.values()}) == 3
+
+
+def test_each_node_fetches_from_its_peers_through_a_link_of_its_own_and_clients_reach_every_node_directly():
+    settings = ha_settings()
+    nodes = {n: properties(kafka.server_properties(settings, n)) for n in settings.kafka_nodes}
+    upstreams = proxy_upstreams(settings)
+    for node, props in nodes.items():
+        assert props["inter.broker.listener.name"] == f"REPLICATION_FOR_{node}"
+        assert endpoints(props["advertised.listeners"])["PLAINTEXT"] == f"127.0.0.1:{settings.kafka_node_port(node)}"
+        for peer, peer_props in nodes.items():
+            if peer == node:
+                continue
+            # where `node` fetches from `peer`: the peer's advertised REPLICATION_FOR_<node>, a Toxiproxy link
+            # that leads to the peer's own listener of that name
+            advertised = endpoints(peer_props["advertised.listeners"])[f"REPLICATION_FOR_{node}"]
+            assert upstreams[int(advertised.rpartition(":")[2])] == endpoints(peer_props["listeners"])[
+                f"REPLICATION_FOR_{node}"]
+            assert advertised == f"127.0.0.1:{settings.kafka_link_port(node, peer, 'replication')}"
+
+
+def test_every_link_has_its_own_port_clear_of_every_other_port_of_the_stack():
+    settings = ha_settings()
+    links = [settings.kafka_link_port(*link) for link in settings.kafka_links()]
+    peers = [settings.kafka_peer_port(n, p, k) for n in settings.kafka_nodes for p in settings.kafka_nodes
+             for k in ("replication", "controller") if (n, k) != (p, "controller")]
+    others = [getattr(settings, name) for name, _ in port_defaults().values()]
+    others += [settings.proxy_port("cart", d) for d in ("inventory", "order")]
+    assert len(settings.kafka_links()) == 12   # 3 x 2 directions x (replication, controller)
+    ports = links + peers + others
+    assert len(ports) == len(set(ports))
+
+
+def test_the_default_profile_renders_no_kafka_links():
+    settings = Settings(repo=Path("/repo"), home=Path("/state"), cache=Path("/cache"))
+    assert settings.kafka_links() == []
+    assert [p["name"] for p in toxiproxy.proxies(settings)] == ["cart-to-inventory", "cart-to-order"]
+    assert properties(kafka.server_properties(settings))["inter.broker.listener.name"] == "PLAINTEXT"
 
 
 def test_ha_kafka_replicates_everything_three_times_and_acknowledges_on_two():
@@ -49,8 +110,10 @@ def test_the_default_profile_still_runs_one_kafka_and_one_redis():
 
 def test_the_ha_profile_supervises_three_brokers_three_redis_nodes_and_three_sentinels():
     names = [p.name for p in supervisor.infra_programs(ha_settings())]
-    assert names[:9] == ["kafka-1", "kafka-2", "kafka-3", "redis-1", "redis-2", "redis-3",
-                         "sentinel-1", "sentinel-2", "sentinel-3"]
+    # Toxiproxy first: the nodes reach each other through it
+    assert names[:10] == ["toxiproxy", "kafka-1", "kafka-2", "kafka-3", "redis-1", "redis-2", "redis-3",
+                          "sentinel-1", "sentinel-2", "sentinel-3"]
+    assert "toxiproxy" not in [p.name for p in supervisor.app_programs(ha_settings())]
 
 
 def test_redis_nodes_two_and_three_start_as_replicas_of_node_one():

@@ -11,7 +11,7 @@ from faultline_ops.settings import SERVICES
 
 CHECKS = ("checkout_success", "request_success", "browse_success", "p95_latency_ms", "failed_statuses",
           "services_ready", "replicas_ready", "pending_orders")
-ACTIONS = ("kill", "stop", "faults", "proxy")
+ACTIONS = ("kill", "stop", "faults", "proxy", "isolate")
 ROLLBACKS = ("start-all", "clear-faults", "reset-proxies")
 PROGRAMS = ("kafka", "redis", "mailpit", "haproxy", "toxiproxy")
 PROXY_MODES = ("cut", "timeout", "latency")
@@ -174,6 +174,20 @@ def _check_replica(target: Target, where: str) -> None:
         raise _fail(where, "only order has a leader (its outbox lease holder)")
 
 
+def _check_action_target(action: str, target: Target, params: Mapping[str, Any], where: str) -> None:
+    if action == "proxy":
+        if target.route is None:
+            raise _fail(f"{where}.target", "a proxy action targets a route")
+        if params.get("mode", "cut") not in PROXY_MODES:
+            raise _fail(f"{where}.params.mode", f"expected one of {', '.join(PROXY_MODES)}")
+    elif target.route is not None:
+        raise _fail(f"{where}.target", f"{action} targets a service or a program, not a route")
+    if action == "faults" and target.service is None:
+        raise _fail(f"{where}.target", "faults are injected into a service's replicas")
+    if action == "isolate" and (target.program != "kafka" or target.node is None):
+        raise _fail(f"{where}.target", "isolate cuts one Kafka node off from the others: {program: kafka, node: N|role}")
+
+
 def _step(raw: Any, index: int, short: bool, where: str) -> Step:
     where = f"{where}[{index}]"
     if not isinstance(raw, Mapping):
@@ -187,15 +201,7 @@ def _step(raw: Any, index: int, short: bool, where: str) -> Step:
         raise _fail(f"{where}.action", f"expected one of {', '.join(ACTIONS)}, got {action!r}")
     target = _target(raw.get("target"), f"{where}.target")
     params = dict(raw.get("params") or {})
-    if action == "proxy":
-        if target.route is None:
-            raise _fail(f"{where}.target", "a proxy action targets a route")
-        if params.get("mode", "cut") not in PROXY_MODES:
-            raise _fail(f"{where}.params.mode", f"expected one of {', '.join(PROXY_MODES)}")
-    elif target.route is not None:
-        raise _fail(f"{where}.target", f"{action} targets a service or a program, not a route")
-    if action == "faults" and target.service is None:
-        raise _fail(f"{where}.target", "faults are injected into a service's replicas")
+    _check_action_target(action, target, params, where)
     duration = _number(raw.get("duration_s", 0), short, f"{where}.duration_s")
     if action != "kill" and duration <= 0:
         raise _fail(f"{where}.duration_s", f"a {action} step needs a positive duration")

@@ -261,7 +261,9 @@ class Runner:
             if step.failover_within_s is not None:
                 results.append(failover_check(step.failover_within_s, fault.figures))
             outcome = StepOutcome(step, fault.description, window, Window(start, lifted, step.name),
-                                  results, ready_after, figures=dict(fault.figures))
+                                  # the backend's own dict: a watch still running (e.g. "back in every ISR
+                                  # after lifting") fills it in before the report is written
+                                  results, ready_after, figures=fault.figures)
             result.steps.append(outcome)
             result.timeline.faults.append(outcome.fault)
             self._report_checks(f"during {step.name}", outcome.results)

@@ -7,7 +7,7 @@ import shlex
 from string import Template
 
 from faultline_ops.render.program import Program, config_fingerprint
-from faultline_ops.settings import Settings
+from faultline_ops.settings import KAFKA_LINK_KINDS, Settings
 
 NODE_ID = 1
 HEAP = "512m"
@@ -23,11 +23,7 @@ process.roles=broker,controller
 node.id=$node_id
 # Static quorum: formatted with StorageTool `-t <cluster id>` (no --standalone).
 controller.quorum.voters=$voters
-listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port
-advertised.listeners=PLAINTEXT://$host:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
+$listeners
 
 log.dirs=$data_dir
 # Topics are created by the project (faultline_kit.topology), never by a client asking for one.
@@ -113,9 +109,64 @@ broker.session.timeout.ms=$session_ms
 broker.heartbeat.interval.ms=$heartbeat_ms""")
 
 
-def voters(settings: Settings) -> str:
-    """controller.quorum.voters: every node's id@host:controller-port."""
-    return ",".join(f"{n}@{settings.host}:{settings.kafka_node_controller_port(n)}" for n in settings.kafka_nodes)
+_SINGLE_NODE_LISTENERS = Template("""\
+listeners=PLAINTEXT://$host:$port,CONTROLLER://$host:$controller_port
+advertised.listeners=PLAINTEXT://$host:$port
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER""")
+
+_HA_LISTENERS = Template("""\
+# Clients use PLAINTEXT, directly. Node-to-node traffic runs through Toxiproxy, one link per direction and kind, so
+# an experiment can partition one node from the others while clients still reach it. Each node has a listener per
+# peer and kind (REPLICATION_FOR_<peer>, CONTROLLER_FOR_<peer>) advertised at the Toxiproxy link from that peer; a
+# node fetches partitions on its peers' REPLICATION_FOR_$node_id (inter.broker.listener.name) and reaches the
+# controllers on their CONTROLLER_FOR_$node_id (the first of controller.listener.names: a Raft leader advertises
+# every controller listener, and each follower picks the one named after itself).
+listeners=PLAINTEXT://$host:$port,$peer_listeners
+advertised.listeners=PLAINTEXT://$host:$port,$peer_advertised
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,$peer_protocols
+inter.broker.listener.name=REPLICATION_FOR_$node_id
+controller.listener.names=$controller_names""")
+
+
+def peer_listener(kind: str, peer: int) -> str:
+    """The listener name `peer` uses on every node for one kind of traffic: REPLICATION_FOR_2, CONTROLLER_FOR_2."""
+    return f"{kind.upper()}_FOR_{peer}"
+
+
+def voters(settings: Settings, node: int = NODE_ID) -> str:
+    """controller.quorum.voters as `node` reaches them: itself directly, the others through their links."""
+    def address(voter: int) -> str:
+        port = (settings.kafka_node_controller_port(voter) if voter == node or not settings.ha
+                else settings.kafka_link_port(node, voter, "controller"))
+        return f"{voter}@{settings.host}:{port}"
+
+    return ",".join(address(n) for n in settings.kafka_nodes)
+
+
+def listeners(settings: Settings, node: int) -> str:
+    host = settings.host
+    common = {"host": host, "port": settings.kafka_node_port(node),
+              "controller_port": settings.kafka_node_controller_port(node), "node_id": node}
+    if not settings.ha:
+        return _SINGLE_NODE_LISTENERS.substitute(common)
+    peers = [node] + [p for p in settings.kafka_nodes if p != node]   # its own names first
+
+    def advertised(peer: int, kind: str) -> int:
+        if peer == node:   # a node never connects to itself through a link; its own names are still advertised
+            return settings.kafka_peer_port(node, peer, kind)
+        return settings.kafka_link_port(peer, node, kind)
+
+    named = [(kind, p) for kind in KAFKA_LINK_KINDS for p in peers]
+    return _HA_LISTENERS.substitute(
+        common,
+        peer_listeners=",".join(f"{peer_listener(k, p)}://{host}:{settings.kafka_peer_port(node, p, k)}"
+                                for k, p in named),
+        peer_advertised=",".join(f"{peer_listener(k, p)}://{host}:{advertised(p, k)}" for k, p in named),
+        peer_protocols=",".join(f"{peer_listener(k, p)}:PLAINTEXT" for k, p in named),
+        controller_names=",".join(peer_listener("controller", p) for p in peers),
+    )
 
 
 def node_data(settings: Settings, node: int):
@@ -128,10 +179,8 @@ def server_properties(settings: Settings, node: int = NODE_ID) -> str:
                    if settings.ha else _SINGLE_NODE_REPLICATION)
     return _SERVER_PROPERTIES.substitute(
         node_id=node,
-        voters=voters(settings),
-        host=settings.host,
-        port=settings.kafka_node_port(node),
-        controller_port=settings.kafka_node_controller_port(node),
+        voters=voters(settings, node),
+        listeners=listeners(settings, node),
         data_dir=node_data(settings, node),
         dedupe_buffer=DEDUPE_BUFFER_BYTES,
         replication=replication,

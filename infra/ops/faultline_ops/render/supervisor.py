@@ -93,13 +93,15 @@ def group_sections(programs: list[Program]) -> str:
 
 
 def infra_programs(settings: Settings) -> list[Program]:
-    return [*kafka.programs(settings), *redis.programs(settings), mailpit.program(settings),
+    # HA: the Kafka nodes reach each other through Toxiproxy, so it is infrastructure there.
+    links = [toxiproxy.program(settings)] if settings.ha else []
+    return [*links, *kafka.programs(settings), *redis.programs(settings), mailpit.program(settings),
             zipkin.program(settings), otel_collector.program(settings)]
 
 
 def app_programs(settings: Settings) -> list[Program]:
-    return [haproxy.program(settings), toxiproxy.program(settings), *services.programs(settings),
-            console.program(settings)]
+    proxies = [] if settings.ha else [toxiproxy.program(settings)]
+    return [haproxy.program(settings), *proxies, *services.programs(settings), console.program(settings)]
 
 
 def programs(settings: Settings, infra_only: bool) -> list[Program]:

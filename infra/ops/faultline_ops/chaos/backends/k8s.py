@@ -245,8 +245,14 @@ class KubernetesBackend:
 
     # --- faults -----------------------------------------------------------------------------------------------
     def apply(self, step: Step) -> ActiveFault:
-        handler = {"kill": self._kill, "stop": self._stop, "faults": self._faults, "proxy": self._proxy}[step.action]
+        handler = {"kill": self._kill, "stop": self._stop, "faults": self._faults, "proxy": self._proxy,
+                   "isolate": self._isolate}[step.action]
         return handler(step)
+
+    def _isolate(self, step: Step) -> ActiveFault:
+        raise StackError("the k8s backend cannot cut one Kafka pod off from the others yet (it would take "
+                         "NetworkPolicies on the brokers' peer traffic, which this cluster does not enforce): "
+                         "run partition-broker on the local backend (make up UP_ARGS=--ha)")
 
     def _kill(self, step: Step) -> ActiveFault:
         component = step.target.service or step.target.program

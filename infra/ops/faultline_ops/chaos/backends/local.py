@@ -99,14 +99,19 @@ class LocalBackend:
         self._watched_partition = partition
         return leader
 
-    def _watch_failover(self, target: Target, nodes: list[int], fault: ActiveFault) -> None:
-        """Time the replacement of a node taken by role: a new partition leader, controller or Redis primary."""
+    def _watch_failover(self, target: Target, nodes: list[int], fault: ActiveFault,
+                        asked: int | None = None) -> None:
+        """Time the replacement of a node taken by role: a new partition leader, controller or Redis primary.
+        `asked`: the node whose view of the leaders counts (a node cut off still answers from a stale one)."""
         s, gone = self.settings, set(nodes)
         if target.node == "leader":
             partition = getattr(self, "_watched_partition", 0)
             fault.figures["partition"] = f"{WATCHED_TOPIC}-{partition}"
 
             def leader():
+                if asked is not None:
+                    seen = ha.partitions_seen_by(s, asked, WATCHED_TOPIC) or ()
+                    return next((p.leader for p in seen if p.partition == partition), None)
                 return ha.kafka_view(s, topics=[WATCHED_TOPIC]).leaders(WATCHED_TOPIC).get(partition)
 
             FailoverWatch(fault.figures, "new partition leader after (s)", leader,
@@ -180,7 +185,8 @@ class LocalBackend:
         return state == "RUNNING" and pid not in (0, old_pid)
 
     def apply(self, step: Step) -> ActiveFault:
-        handler = {"kill": self._kill, "stop": self._stop, "faults": self._faults, "proxy": self._proxy}[step.action]
+        handler = {"kill": self._kill, "stop": self._stop, "faults": self._faults, "proxy": self._proxy,
+                   "isolate": self._isolate}[step.action]
         return handler(step)
 
     def _kill(self, step: Step) -> ActiveFault:
@@ -273,6 +279,41 @@ class LocalBackend:
             lift = lambda: self._toxiproxy("DELETE", f"/proxies/{route}/toxics/{TOXIC_NAME}")  # noqa: E731
             what = f"{mode} toxic {attributes} on {route}"
         return ActiveFault(f"{what} for {step.duration_s:g} s", lift, lambda: True)
+
+    def _isolate(self, step: Step) -> ActiveFault:
+        """Cut one Kafka node off from the other two: every Toxiproxy link from and to it (replication fetches,
+        Raft and heartbeats to the controllers) disabled, both ways; its client listener stays reachable."""
+        s = self.settings
+        (node,) = self.nodes(step.target)
+        links = [s.kafka_link_name(*link) for link in s.kafka_links() if node in link[:2]]
+        for name in links:
+            self._toxiproxy("POST", f"/proxies/{name}", {"enabled": False})
+        others = [n for n in s.kafka_nodes if n != node]
+        asked = others[0]   # the majority side's view counts
+
+        def lift() -> None:
+            for name in links:
+                self._toxiproxy("POST", f"/proxies/{name}", {"enabled": True})
+            FailoverWatch(fault.figures, "back in every ISR after lifting (s)",
+                          lambda: self._isr_holding(node, asked), lambda holding: holding == "all",
+                          lambda _: f"node {node}").start()
+
+        fault = ActiveFault(f"cut {s.kafka_node_name(node)} off from nodes {', '.join(map(str, others))} "
+                            f"({len(links)} replication and controller links, both ways) for {step.duration_s:g} s",
+                            lift, lambda: self.program_ready(s.kafka_node_name(node)))
+        FailoverWatch(fault.figures, "left every ISR after (s)", lambda: self._isr_holding(node, asked),
+                      lambda holding: holding == "none", lambda _: f"nodes {', '.join(map(str, others))}").start()
+        self._watch_failover(step.target, [node], fault, asked=asked)
+        return fault
+
+    def _isr_holding(self, node: int, asked: int) -> str | None:
+        """Whether `node` is in the ISR of every, none or some of the watched topic's partitions, as node `asked`
+        sees them (None when it cannot be asked)."""
+        seen = ha.partitions_seen_by(self.settings, asked, WATCHED_TOPIC)
+        if not seen:
+            return None
+        held = [node in p.isr for p in seen]
+        return "all" if all(held) else "none" if not any(held) else "some"
 
     # --- rollbacks --------------------------------------------------------------------------------------------
     def rollback(self, name: str) -> str:
