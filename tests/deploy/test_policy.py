@@ -191,8 +191,9 @@ def test_names_the_services_use_resolve_to_objects_of_the_chart(case_objects):
         for env in c.spec.get("env", []):
             value = env.get("value", "")
             for host in re.findall(r"(?:^|//|@|,)(faultline-[a-z0-9-]+)(?=[:.]|$)", value):
-                headless = value.split(f"{host}.")[0] if f"{host}." in value else ""
-                if host not in services and not headless:
+                # a StatefulSet pod's own name: <pod>.<headless Service>.<namespace>...
+                governed = re.search(rf"(?:^|//|@|,){re.escape(host)}\.([a-z0-9-]+)\.", value)
+                if host not in services and not (governed and governed.group(1) in services):
                     problems.append(f"{c.where}: {env['name']} names {host}, not a Service")
             ref = env.get("valueFrom", {}).get("secretKeyRef")
             if ref and ref["name"] not in secrets and case != "external-infra":

@@ -74,6 +74,18 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- end }}
 
+{{/* The Sentinels' host:port list (the HA Redis), empty without them. */}}
+{{- define "faultline.redisSentinels" -}}
+{{- if and .Values.redis.enabled .Values.redis.sentinel.enabled }}
+{{- $name := include "faultline.componentName" (dict "root" . "component" "redis-sentinel") }}
+{{- $addresses := list }}
+{{- range $i := until 3 }}
+{{- $addresses = append $addresses (printf "%s-%d.%s.%s.svc.cluster.local:26379" $name $i $name $.Release.Namespace) }}
+{{- end }}
+{{- join "," $addresses }}
+{{- end }}
+{{- end }}
+
 {{- define "faultline.smtpHost" -}}
 {{- if .Values.mailpit.enabled }}
 {{- include "faultline.componentName" (dict "root" . "component" "mailpit") }}
