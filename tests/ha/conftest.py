@@ -40,3 +40,6 @@ def ha_stack():
     finally:   # also when starting failed half-way: never leave three JVMs holding their ports
         if os.environ.get("FAULTLINE_KEEP_STACK") != "1":
             stack.faultline("down", check=False)
+
+
+from support.browser import browser, browser_page, screenshot  # noqa: E402,F401  (fixtures for the console test)

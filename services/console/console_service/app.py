@@ -32,6 +32,7 @@ def bootstrap(settings: ConsoleSettings, render: Callable[[dict], dict[str, str]
 
     from .adapters.collector import Collector, LocalEndpoints, PodEndpoints, TopicDepths
     from .adapters.fault_desk import FaultDesk
+    from .adapters.replication import ReplicationReader
 
     stack = stack_settings.from_env()
     backend = backend_for(settings.backend, stack)
@@ -45,7 +46,9 @@ def bootstrap(settings: ConsoleSettings, render: Callable[[dict], dict[str, str]
     membership = MembershipView("console")
     listener = MembershipListener(settings.kafka_bootstrap, "console", membership,
                                   Topology(settings.kafka_namespace).heartbeats)
-    collector = Collector(endpoints, membership, TopicDepths(settings.kafka_bootstrap), order_url, chaos_file)
+    replication = ReplicationReader(stack) if settings.backend == "local" else None
+    collector = Collector(endpoints, membership, TopicDepths(settings.kafka_bootstrap), order_url, chaos_file,
+                          replication=replication)
     desk = FaultDesk(backend)
     board = LiveBoard(collector.observe, desk.entries, render, settings.interval_s)
     tasks = [BackgroundTask("console-board", board.run), BackgroundTask("console-slow", collector.run_slow),

@@ -43,6 +43,7 @@ def build_view(obs: Observation, history: History, faults: list[dict]) -> dict[s
         "faults": faults,
         "chaos": obs.chaos,
         "chaos_phases": CHAOS_PHASES,
+        "replication": obs.replication,
     }
 
 

@@ -43,6 +43,7 @@ class Observation:
     orders_by_status: dict[str, int] | None = None    # None: order unreadable
     chaos: dict | None = None                         # the running (or last) chaos experiment, if any
     full: bool = True                                 # /metrics was read this round
+    replication: dict | None = None                   # HA profile: brokers, ISR, controller, Redis primary, lag
 
 
 # --- instances --------------------------------------------------------------------------------------------------

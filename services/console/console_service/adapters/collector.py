@@ -150,8 +150,9 @@ class Collector:
     def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
                  depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
                  slow_every_s: float = 2.0, ready_every: int = 1, metrics_every: int = 4,
-                 orders_every: int = 3) -> None:
+                 orders_every: int = 3, replication: Callable[[], dict | None] | None = None) -> None:
         self.endpoints = endpoints
+        self.replication = replication
         self.membership = membership
         self.depths = depths
         self.order_url = order_url
@@ -166,7 +167,7 @@ class Collector:
         self.http = requests.Session()
         self.http.mount("http://", requests.adapters.HTTPAdapter(pool_connections=32, pool_maxsize=32))
         self._pool = ThreadPoolExecutor(max_workers=24, thread_name_prefix="console-probe")
-        self._slow: dict = {"depths": None, "orders": None}
+        self._slow: dict = {"depths": None, "orders": None, "replication": None}
         self._slow_lock = threading.Lock()
 
     def _get(self, url: str) -> tuple[int | None, str | None]:
@@ -208,7 +209,8 @@ class Collector:
         with self._slow_lock:
             slow = dict(self._slow)
         return Observation(time.time(), instances, tuple(self.membership.members()), slow["depths"],
-                           slow["orders"], chaos_status(self.chaos_file), full=metrics)
+                           slow["orders"], chaos_status(self.chaos_file), full=metrics,
+                           replication=slow["replication"])
 
     def read_slow(self) -> None:
         """The readings that cost more: Kafka's topic depths every `slow_every_s`, the whole order listing (order
@@ -218,9 +220,19 @@ class Collector:
             orders = self._slow["orders"]
         if self.order_url and self._slow_round % self.orders_every == 0:
             orders = orders_by_status(self.order_url, self.http)
+        replication = self._replication()
         self._slow_round += 1
         with self._slow_lock:
-            self._slow = {"depths": depths, "orders": orders}
+            self._slow = {"depths": depths, "orders": orders, "replication": replication}
+
+    def _replication(self) -> dict | None:
+        if self.replication is None:
+            return None
+        try:
+            return self.replication()
+        except Exception as error:  # noqa: BLE001 - the panel shows what it could not read
+            log.debug("replication unreadable: %r", error)
+            return {"kafka": {"error": repr(error)}, "redis": {"error": repr(error)}}
 
     def run_slow(self, stop: threading.Event) -> None:
         while not stop.is_set():

@@ -11,7 +11,7 @@ from faultline_ops.errors import StackError
 
 from ..actions import ROUTES, SERVICE_NAMES, ActionRequest
 
-FRAGMENTS = ("instances", "groups", "outbox", "orders", "figures", "faults", "chaos")
+FRAGMENTS = ("instances", "groups", "outbox", "orders", "figures", "faults", "chaos", "replication")
 LONG_POLL_S = 10.0
 
 
