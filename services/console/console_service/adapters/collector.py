@@ -220,7 +220,10 @@ class Collector:
             orders = self._slow["orders"]
         if self.order_url and self._slow_round % self.orders_every == 0:
             orders = orders_by_status(self.order_url, self.http)
-        replication = self._replication()
+        with self._slow_lock:
+            replication = self._slow["replication"]
+        if self._slow_round % self.orders_every == 0:   # an admin client to every broker: as seldom as the orders
+            replication = self._replication()
         self._slow_round += 1
         with self._slow_lock:
             self._slow = {"depths": depths, "orders": orders, "replication": replication}
