@@ -38,6 +38,7 @@ def test_the_replication_panel_shows_brokers_controller_isr_and_the_redis_primar
     assert cell(page, '[data-ha="primary"]') == primary
     assert cell(page, '[data-ha="sentinels"]') == "3 of 3"
     assert page.locator("#replication-redis tr[data-replica]").count() == 2
+    page.locator("#h-replication").scroll_into_view_if_needed()
     screenshot(page, "control-room-ha")
 
 
@@ -60,6 +61,7 @@ def test_a_node_cut_off_from_its_peers_leaves_the_isr_on_the_page_and_comes_back
     try:
         eventually(lambda: isr_cells() and not any(str(node) in c.split(",") for c in isr_cells()), 90,
                    what="node 3 out of every ISR on the page")
+        page.locator("#h-replication").scroll_into_view_if_needed()
         screenshot(page, "control-room-ha-partitioned")
     finally:
         toggle(True)
