@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
 
@@ -10,10 +12,13 @@ from faultline_kit.clock import LamportClock, WallClock
 from faultline_kit.kafka_bus import EventPublisher, KafkaUnavailable
 from faultline_kit.messages import EnvelopeStamper
 from order_service import handlers
-from order_service.adapters.order_store import OUTBOX_KEY, OUTBOX_SENT_KEY, OrderStore
+from order_service.adapters.order_store import OUTBOX_KEY, OUTBOX_RING_CHANNEL, OUTBOX_SENT_KEY, OrderStore
+from order_service.adapters.outbox_doorbell import OutboxDoorbell
 from order_service.adapters.outbox_lease import LEASE_KEY, OutboxLease
 from order_service.adapters.outbox_relay import OutboxRelay
 from order_service.domain import Order, OrderLine
+
+from support.stack import eventually
 
 from .conftest import read_topic
 
@@ -106,3 +111,30 @@ def test_a_new_holder_gets_a_larger_token_and_the_stale_holder_cannot_mark_entri
         assert stale.held() is None
     finally:
         publisher.close()
+
+
+def test_the_commit_that_fills_the_outbox_rings_the_relay_awake(redis_client, bootstrap, publisher, group_topics):
+    """With a doorbell whose own look comes only every 30 s, an order is still published at once: its commit rang."""
+    topic, _ = group_topics
+    store = OrderStore(redis_client, EventOutlet(EnvelopeStamper("it", LamportClock(), WallClock()), topic))
+    lease = OutboxLease(redis_client, holder="order-1")
+    assert lease.renew()
+    doorbell = OutboxDoorbell(redis_client, fallback_s=30)
+    relay = OutboxRelay(redis_client, publisher, lease, doorbell=doorbell)
+    stop = threading.Event()
+    thread = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        eventually(lambda: dict(redis_client.pubsub_numsub(OUTBOX_RING_CHANNEL)).get(OUTBOX_RING_CHANNEL, 0) >= 1,
+                   10, what="the relay listening for the doorbell")
+        placed = time.monotonic()
+        ids = place(store, 1)
+        eventually(lambda: redis_client.llen(OUTBOX_KEY) == 0 and redis_client.llen(OUTBOX_SENT_KEY) == 1, 10,
+                   what="the entry published and marked sent")
+        assert time.monotonic() - placed < doorbell.fallback_s and doorbell.rings >= 1
+        assert [json.loads(r.value)["aggregate_id"] for r in read_topic(bootstrap, topic, at_least=1)] == ids
+    finally:
+        stop.set()
+        redis_client.publish(OUTBOX_RING_CHANNEL, "1")   # the relay is waiting on the doorbell: wake it to stop
+        thread.join(timeout=10)
+    assert not thread.is_alive()

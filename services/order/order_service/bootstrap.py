@@ -9,6 +9,7 @@ from faultline_kit.telemetry import Telemetry
 from . import handlers
 from .adapters.order_store import OrderStore
 from .adapters.outbox_lease import OutboxLease
+from .adapters.outbox_doorbell import OutboxDoorbell
 from .adapters.outbox_relay import OutboxRelay
 from .adapters.saga_timer import SAGA_VIEW, SagaTimer
 from .config import OrderSettings
@@ -33,7 +34,7 @@ def bootstrap(settings: OrderSettings | None = None, *, telemetry: Telemetry | N
     return OrderDeps(
         instance=instance,
         orders=orders or OrderStore(instance.redis, instance.outlet(ORDERS_TOPIC)),
-        relay=OutboxRelay(instance.redis, instance.publisher, lease),
+        relay=OutboxRelay(instance.redis, instance.publisher, lease, doorbell=OutboxDoorbell(instance.redis)),
         lease=lease,
         saga=saga or SagaTimer(instance.ops.telemetry.meter),
     )

@@ -17,6 +17,12 @@ PREFIX = "order"
 INDEX_KEY = f"{PREFIX}:index"
 OUTBOX_KEY = f"{PREFIX}:outbox"
 OUTBOX_SENT_KEY = f"{PREFIX}:outbox:sent"
+OUTBOX_RING_CHANNEL = f"{OUTBOX_KEY}:ring"   # the relay's doorbell (outbox_doorbell.py)
+
+
+def ring_outbox(pipe: redis.client.Pipeline) -> None:
+    """Queue the relay's doorbell inside the transaction that writes outbox entries: rung only if they are written."""
+    pipe.publish(OUTBOX_RING_CHANNEL, b"1")
 
 
 class IdempotencyConflict(Exception):
@@ -89,6 +95,7 @@ class OrderStore:
             pipe.set(idem, order.order_id)
             pipe.zadd(INDEX_KEY, {order.order_id: _created_score(order)})
             pipe.rpush(OUTBOX_KEY, *entries)
+            ring_outbox(pipe)
             return order, True
 
         return self.redis.transaction(apply, idem, value_from_callable=True)
@@ -113,6 +120,7 @@ class OrderStore:
             pipe.set(key, encode_order(updated))
             if entries:
                 pipe.rpush(OUTBOX_KEY, *entries)
+                ring_outbox(pipe)
             return updated, True
 
         return self.redis.transaction(apply, key, value_from_callable=True)

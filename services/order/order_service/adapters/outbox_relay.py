@@ -19,6 +19,7 @@ from faultline_kit.kafka_bus import FENCE_HEADER, EventPublisher, KafkaUnavailab
 from faultline_kit.telemetry import context_of, untraced
 
 from .order_store import OUTBOX_KEY, OUTBOX_SENT_KEY
+from .outbox_doorbell import OutboxDoorbell
 from .outbox_lease import FENCE_SCOPE, LEASE_KEY, OutboxLease, lease_value
 
 log = logging.getLogger(__name__)
@@ -47,12 +48,13 @@ class OutboxRelay:
     name = "outbox-relay"
 
     def __init__(self, client: redis.Redis, publisher: EventPublisher, lease: OutboxLease,
-                 batch: int = 100, idle_wait_s: float = 0.05) -> None:
+                 batch: int = 100, idle_wait_s: float = 0.05, doorbell: OutboxDoorbell | None = None) -> None:
         self.redis = client
         self.publisher = publisher
         self.lease = lease
         self.batch = batch
-        self.idle_wait_s = idle_wait_s
+        self.idle_wait_s = idle_wait_s   # without a doorbell: how long an empty outbox is left before a new look
+        self.doorbell = doorbell
         self._ack = client.register_script(_ACK_SCRIPT)
         self.published = 0
         self.refused_acks = 0
@@ -90,7 +92,7 @@ class OutboxRelay:
                     moved = self.relay_once()
                 backoff_s = 0.2
                 if moved == 0:
-                    stop.wait(self.idle_wait_s)
+                    self._idle(stop)
             except (KafkaUnavailable, redis.RedisError) as exc:
                 log.warning("outbox relay paused: %r; retrying in %.1fs", exc, backoff_s)
                 stop.wait(backoff_s)
@@ -99,6 +101,16 @@ class OutboxRelay:
             self.lease.release()
         except redis.RedisError:
             pass
+        if self.doorbell is not None:
+            self.doorbell.close()
+
+    def _idle(self, stop: threading.Event) -> None:
+        """Wait for the next commit's ring (or the doorbell's fallback), or, without one, `idle_wait_s`."""
+        if self.doorbell is None:
+            stop.wait(self.idle_wait_s)
+            return
+        with untraced():
+            self.doorbell.wait()
 
     def describe(self) -> dict:
         return {"backlog": int(self.redis.llen(OUTBOX_KEY)), "published": self.published,
