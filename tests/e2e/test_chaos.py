@@ -5,30 +5,19 @@ them) share one stack. The report folders land in the session's temporary direct
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
 
 from faultline_ops.chaos import experiment
+from support.chaos import run_chaos
 from support.stack import REPO, LocalStack
 
 pytestmark = pytest.mark.e2e
 
-# The default profile's experiments; the HA profile's run on their own stack (tests/e2e/test_ha.py).
+# The default profile's experiments; the HA profile's run on their own stack (tests/ha, make test-ha).
 EXPERIMENTS = sorted(name for name, path in experiment.available(REPO).items()
                      if experiment.load(path).profile == "default")
-
-
-def run_chaos(stack: LocalStack, name: str, reports: Path) -> tuple[dict, str]:
-    result = stack.faultline("chaos", "run", name, "--short", "--reports", str(reports), "--json",
-                             timeout=240, check=False)
-    out = result.stdout
-    start = out.rfind("\n{")
-    assert start >= 0, f"no JSON figures from chaos run {name} (exit {result.returncode}):\n{out}\n{result.stderr}"
-    figures = json.loads(out[start:])
-    summary = (Path(figures["report"]) / "summary.md").read_text()
-    return figures, summary
 
 
 def test_the_short_forms_cover_every_experiment_the_issue_asks_for():
