@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Callable, Iterator
 
 import requests
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from faultline_ops import settings as settings_module
 
@@ -177,7 +178,7 @@ def check_reservations(snap: Snapshot, scope: Scope, reservation_of: Callable[[s
     """Stock conserved order by order: inventory holds stock for exactly the orders that kept it (confirmed), has
     released it for cancelled ones and holds none for rejected ones. Exact while other orders go on."""
     terminal = [o for o in scope.orders(snap) if o["status"] in HOLDS_AFTER]
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=4) as pool:
         found = dict(zip((o["order_id"] for o in terminal), pool.map(reservation_of, (o["order_id"] for o in terminal))))
     wrong = [f"{o['order_id']} {o['status']} but its reservation is {found[o['order_id']]}" for o in terminal
              if found[o["order_id"]] not in HOLDS_AFTER[o["status"]]]
@@ -185,9 +186,12 @@ def check_reservations(snap: Snapshot, scope: Scope, reservation_of: Callable[[s
                  f"{len(terminal)} terminal orders" + (f"; {len(wrong)} wrong, e.g. {wrong[:3]}" if wrong else ""))
 
 
+@retry(retry=retry_if_exception_type(requests.RequestException), stop=stop_after_attempt(4),
+       wait=wait_exponential(multiplier=0.5, max=4), reraise=True)
 def reservation_status(inventory_url: str, order_id: str) -> str | None:
-    """The status of an order's reservation in inventory (RESERVED, REJECTED, RELEASED), None when it has none."""
-    response = requests.get(f"{inventory_url}/reservations/{order_id}", timeout=5)
+    """The status of an order's reservation in inventory (RESERVED, REJECTED, RELEASED), None when it has none.
+    A slow or refused answer is asked again (a busy machine, a replica restarting), then raised."""
+    response = requests.get(f"{inventory_url}/reservations/{order_id}", timeout=10)
     if response.status_code == 404:
         return None
     response.raise_for_status()

@@ -302,8 +302,13 @@ class Runner:
             result.errors.append(f"verify could not read the system: {error}")
             return
         result.verify_waited_s = waited
-        result.verify_checks = verify.judge(snap, scope, s.service_url("inventory")) + [
-            verify.check_mailpit(s.mailpit_url), verify.check_dead_letters(s.kafka_bootstrap)]
+        try:
+            judged = verify.judge(snap, scope, s.service_url("inventory"))
+        except requests.RequestException as error:
+            result.errors.append(f"verify could not ask inventory for this run's reservations: {error}")
+            return
+        result.verify_checks = judged + [verify.check_mailpit(s.mailpit_url),
+                                         verify.check_dead_letters(s.kafka_bootstrap)]
         known: dict[str, list[str]] = {}
         for order in snap.orders:
             known.setdefault(order["idempotency_key"], []).append(order["order_id"])
