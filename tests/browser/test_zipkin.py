@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 import pytest
 from playwright.sync_api import expect
 
-from support.traces import SERVICES, whole_trace_of_order
+from support.traces import SERVICES, TRACE_DEADLINE_S, whole_trace_of_order
 
 pytestmark = pytest.mark.browser
 
@@ -23,7 +23,7 @@ def test_the_checkout_trace_opens_as_one_waterfall_across_the_four_services(stac
     assert shop.wait_terminal(order_id)["status"] == "CONFIRMED"
     zipkin = stack.settings.zipkin_url
     # The page can only show what Zipkin holds: wait until the whole trace arrived (instances export in batches).
-    spans = whole_trace_of_order(zipkin, order_id, 90)
+    spans = whole_trace_of_order(zipkin, order_id, TRACE_DEADLINE_S)
     trace_id = spans[0]["traceId"]
 
     page = browser_page
