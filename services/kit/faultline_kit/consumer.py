@@ -11,16 +11,17 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import pybreaker
-from kafka import KafkaConsumer
+from kafka import KafkaAdminClient, KafkaConsumer
+from kafka.admin import MemberToRemove
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from opentelemetry import trace
-from tenacity import (Retrying, retry_if_exception_type, retry_if_not_exception_type, stop_after_attempt,
-                      wait_random_exponential)
+from tenacity import (Retrying, retry_if_exception, retry_if_exception_type, retry_if_not_exception_type,
+                      stop_after_attempt, stop_after_delay, wait_fixed, wait_random_exponential)
 
 from .envelope import Envelope, InvalidMessage, decode
 from .fencing import FENCE_HEADER, FenceGuard, header_value
-from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers
+from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers, KafkaUnavailable
 from .resilience import ConcurrentCircuitBreaker, allows_trial
 from .telemetry import add_event, context_from_headers
 from .topology import dead_letter_topic, retry_topic
@@ -56,6 +57,9 @@ class ConsumerStats:
     dead_lettered: int = 0
     dependency_failures: int = 0
     fenced: int = 0
+    consumers_built: int = 0
+    broker_failures: int = 0
+    broker_silent_since: float | None = None
     in_flight: int = 0
     paused: bool = False
     paused_since: float | None = None
@@ -68,6 +72,53 @@ class ConsumerStats:
         lag = dict(self.lag)
         return {**self.__dict__, "lag": lag, "assigned": list(self.assigned), "total_lag": sum(lag.values())}
 
+
+def keeps_consumer(exc: BaseException) -> bool:
+    """Whether the loop goes on with the consumer that raised `exc` out of `poll()` or `commit()`.
+
+    Yes for a retriable Kafka error (`KafkaConnectionError` while the broker is gone, a coordinator not available or
+    moving, a request timing out): kafka-python reconnects by itself, and the consumer keeps its member id, its
+    generation and its partitions, so when the broker is back it carries on with a heartbeat instead of joining as a
+    new member (a rebalance of its whole group). No for anything else (a fenced static member, an illegal state,
+    a bug): that consumer is closed and a new one built.
+    """
+    return isinstance(exc, KafkaError) and exc.retriable
+
+
+class BrokerOutage:
+    """How long the loop waits between polls of a consumer that keeps failing with retriable errors, and the log
+    lines at the start and the end of such a run (one each, not one per failed poll)."""
+
+    FIRST_WAIT_S = 0.25
+    MAX_WAIT_S = 1.0
+
+    def __init__(self, name: str, stats: "ConsumerStats") -> None:
+        self._name = name
+        self._stats = stats
+        self._failures = 0
+        self._wait_s = self.FIRST_WAIT_S
+
+    def failed(self, exc: BaseException) -> float:
+        """Record one failure; the seconds to wait before polling again."""
+        if self._stats.broker_silent_since is None:
+            self._stats.broker_silent_since = time.time()
+            log.warning("%s: the broker does not answer (%r); keeping the consumer and polling again", self._name, exc)
+        self._failures += 1
+        self._stats.broker_failures += 1
+        wait_s, self._wait_s = self._wait_s, min(self._wait_s * 2, self.MAX_WAIT_S)
+        return wait_s
+
+    def answered(self) -> None:
+        """Records came or a commit went through: the run of failures is over."""
+        since = self._stats.broker_silent_since
+        if since is not None:
+            log.warning("%s: the broker answers again after %.1fs and %d failed polls or commits; same consumer, "
+                        "same member", self._name, time.time() - since, self._failures)
+        self._stats.broker_silent_since, self._failures, self._wait_s = None, 0, self.FIRST_WAIT_S
+
+
+# How long a clean stop tries to take its static member out of the group (coordinator moving or loading: retried).
+LEAVE_DEADLINE_S = 2.0
 
 RETRY_AT_HEADER = "faultline-retry-at-ms"
 HOPS_HEADER = "faultline-retry-hops"
@@ -152,6 +203,7 @@ class ConsumerLoop:
             reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
         )
         consumer.subscribe(list(self.spec.topics))
+        self.stats.consumers_built += 1
         return consumer
 
     def run(self, stop: threading.Event) -> None:
@@ -173,7 +225,38 @@ class ConsumerLoop:
                 stop.wait(1.0)
             finally:
                 consumer.close(autocommit=False)
+        self._leave_group()
         log.info("%s stopped", self.name)
+
+    def _leave_group(self) -> None:
+        """On a clean stop, take this static member out of its group by its instance id.
+
+        A static member (KIP-345) does not send LeaveGroup when it closes, so its partitions would wait for its
+        session (10 s) while the others could take them at once; the admin API's LeaveGroup by group.instance.id
+        (KIP-345's removal, as Java's removeMembersFromConsumerGroup) does what a dynamic member's close does.
+        Best effort, bounded: a broker that does not answer within LEAVE_DEADLINE_S leaves it to the session.
+        """
+        if not self.stats.consumers_built:
+            return
+        started = time.monotonic()
+        admin = None
+        try:
+            admin = KafkaAdminClient(bootstrap_servers=self.spec.bootstrap_servers,
+                                     client_id=f"{self.spec.client_id}-leave", request_timeout_ms=2000,
+                                     bootstrap_timeout_ms=2000, reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
+            for attempt in Retrying(stop=stop_after_delay(LEAVE_DEADLINE_S), wait=wait_fixed(0.2), reraise=True,
+                                    retry=retry_if_exception(keeps_consumer)):
+                with attempt:
+                    errors = admin.remove_group_members(
+                        self.group, [MemberToRemove(group_instance_id=self.spec.client_id)])
+            outcome = {member: error.__name__ for member, error in errors.items()}
+            log.info("%s left its group as %s in %.2fs: %s", self.name, self.spec.client_id,
+                     time.monotonic() - started, outcome)
+        except KafkaError as exc:
+            log.warning("%s could not leave its group (%r): its partitions wait for its session", self.name, exc)
+        finally:
+            if admin is not None:
+                admin.close()
 
     def _dependencies_allow(self) -> bool:
         return all(allows_trial(dep.breaker) for dep in self._dependencies)
@@ -194,10 +277,23 @@ class ConsumerLoop:
             self.stats.paused, self.stats.paused_since = True, time.time()
 
     def _consume(self, consumer: KafkaConsumer, stop: threading.Event) -> None:
+        """Poll, process, commit until `stop`. A retriable Kafka error out of `poll()` or `commit()` keeps this
+        consumer (see `keeps_consumer`): wait a little and poll again; anything else goes up to `run`, which builds
+        a new consumer."""
+        outage = BrokerOutage(self.name, self.stats)
+        uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         while not stop.is_set():
             self._hold_or_resume(consumer)
-            batch = consumer.poll(timeout_ms=500)
+            try:
+                batch = consumer.poll(timeout_ms=500)
+            except KafkaError as exc:
+                if not keeps_consumer(exc):
+                    raise
+                stop.wait(outage.failed(exc))
+                continue
             self.stats.last_poll_at = time.time()
+            if batch:
+                outage.answered()
             self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
             processed: dict[TopicPartition, OffsetAndMetadata] = {}
             try:
@@ -207,13 +303,14 @@ class ConsumerLoop:
                             return
                         self._process(record, stop)
                         processed[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
-            except DependencyDown as exc:
+            except (DependencyDown, KafkaUnavailable) as exc:
                 self.stats.dependency_failures += 1
                 log.warning("%s: dependency failed (%s); rewinding and backing off", self.name, exc)
                 self._rewind(consumer, batch, processed)
                 stop.wait(0.5)
             finally:
-                self._commit(consumer, processed)
+                uncommitted.update(processed)
+                self._commit(consumer, uncommitted, outage)
                 self._measure_lag(consumer, processed)
 
     @staticmethod
@@ -229,13 +326,26 @@ class ConsumerLoop:
             if highwater is not None:
                 self.stats.lag[f"{partition.topic}-{partition.partition}"] = max(highwater - offset.offset, 0)
 
-    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata]) -> None:
+    def _commit(self, consumer: KafkaConsumer, offsets: dict[TopicPartition, OffsetAndMetadata],
+                outage: BrokerOutage) -> None:
+        """Commit `offsets` and forget them; when the broker does not answer, keep those of partitions still
+        assigned for the next round (a later offset of the same partition replaces its entry)."""
         if not offsets:
             return
         try:
-            consumer.commit(offsets)
+            consumer.commit(dict(offsets))
         except CommitFailedError as exc:
             log.warning("%s commit refused after a rebalance (records will be redelivered): %s", self.name, exc)
+        except KafkaError as exc:
+            if not keeps_consumer(exc):
+                raise
+            outage.failed(exc)
+            assigned = consumer.assignment()
+            for partition in [p for p in offsets if p not in assigned]:
+                del offsets[partition]
+            return
+        offsets.clear()
+        outage.answered()
 
     def _call_handler(self, envelope: Envelope) -> None:
         """The handler, inside every dependency's breaker; a dependency's failure becomes DependencyDown."""

@@ -1,0 +1,138 @@
+"""What the consumer loop does with its KafkaConsumer when the broker goes away: keep it, or build a new one."""
+import threading
+
+from kafka.errors import (CoordinatorNotAvailableError, FencedInstanceIdError, IllegalStateError,
+                          KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError)
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from faultline_kit.clock import LamportClock, WallClock
+from faultline_kit.consumer import keeps_consumer
+from faultline_kit.kafka_bus import ConsumerLoop, ConsumerSpec, RetryPolicy
+from faultline_kit.messages import EnvelopeStamper, EventPayload
+
+PARTITION = TopicPartition("orders", 0)
+
+
+class Ping(EventPayload):
+    event_type = "Ping"
+    n: int
+
+
+class Record:
+    def __init__(self, offset: int, value: bytes):
+        self.topic, self.partition, self.offset, self.key, self.value, self.headers = (
+            PARTITION.topic, PARTITION.partition, offset, b"k", value, [])
+
+
+class ScriptedConsumer:
+    """A KafkaConsumer stand-in whose poll() and commit() follow a script: an exception to raise or a result."""
+
+    def __init__(self, polls, commits=(), stop: threading.Event | None = None):
+        self.polls, self.commits, self.stop = list(polls), list(commits), stop
+        self.committed: list[dict] = []
+        self.closed = False
+
+    def poll(self, timeout_ms):
+        if not self.polls:
+            self.stop.set()
+            return {}
+        outcome = self.polls.pop(0)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def commit(self, offsets):
+        outcome = self.commits.pop(0) if self.commits else None
+        if isinstance(outcome, BaseException):
+            raise outcome
+        self.committed.append(dict(offsets))
+
+    def assignment(self):
+        return {PARTITION}
+
+    def paused(self):
+        return set()
+
+    def highwater(self, partition):
+        return None
+
+    def close(self, autocommit=False):
+        self.closed = True
+
+
+class Handler:
+    def __init__(self):
+        self.seen = []
+
+    def handles(self, event_type):
+        return event_type == "Ping"
+
+    def __call__(self, envelope):
+        self.seen.append(envelope.payload["n"])
+
+
+def ping(n: int) -> bytes:
+    return EnvelopeStamper("p", LamportClock(), WallClock()).stamp(Ping(n=n), "a", 1).encode()
+
+
+def loop_over(consumers: list[ScriptedConsumer]) -> tuple[ConsumerLoop, Handler]:
+    handler = Handler()
+    spec = ConsumerSpec("127.0.0.1:1", "order", ("orders",), "order-1", RetryPolicy())
+    loop = ConsumerLoop(spec, handler, publisher=None)
+    built = iter(consumers)
+
+    def connect():
+        loop.stats.consumers_built += 1
+        return next(built)
+    loop._connect = connect
+    loop._leave_group = lambda: None  # the clean stop's LeaveGroup needs a broker: tests/integration
+    return loop, handler
+
+
+def run_until_stopped(loop: ConsumerLoop, stop: threading.Event) -> None:
+    thread = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    thread.start()
+    thread.join(timeout=20)
+    assert not thread.is_alive(), "the loop did not stop"
+
+
+def test_a_broker_that_does_not_answer_keeps_the_consumer():
+    for error in (KafkaConnectionError("111 ECONNREFUSED"), NodeNotReadyError(), KafkaTimeoutError(),
+                  CoordinatorNotAvailableError()):
+        assert keeps_consumer(error), error
+
+
+def test_an_unusable_consumer_or_a_bug_gets_a_new_one():
+    for error in (FencedInstanceIdError(), IllegalStateError("no subscription"), ValueError("a bug")):
+        assert not keeps_consumer(error), error
+
+
+def test_connection_errors_out_of_poll_keep_the_same_consumer_and_its_records_are_handled():
+    stop = threading.Event()
+    consumer = ScriptedConsumer([KafkaConnectionError("111 ECONNREFUSED"), KafkaConnectionError("111 ECONNREFUSED"),
+                                 {PARTITION: [Record(4, ping(1))]}], stop=stop)
+    loop, handler = loop_over([consumer])
+    run_until_stopped(loop, stop)
+    assert handler.seen == [1]
+    assert loop.stats.consumers_built == 1 and loop.stats.broker_failures == 2
+    assert consumer.committed == [{PARTITION: OffsetAndMetadata(5, "", -1)}]
+    assert loop.stats.broker_silent_since is None  # records came: the outage is over
+
+
+def test_a_commit_the_broker_did_not_take_is_committed_on_the_next_round():
+    stop = threading.Event()
+    consumer = ScriptedConsumer([{PARTITION: [Record(4, ping(1))]}, {}], commits=[KafkaConnectionError("gone")],
+                                stop=stop)
+    loop, handler = loop_over([consumer])
+    run_until_stopped(loop, stop)
+    assert loop.stats.consumers_built == 1
+    assert consumer.committed == [{PARTITION: OffsetAndMetadata(5, "", -1)}]
+
+
+def test_a_fenced_consumer_is_closed_and_replaced():
+    stop = threading.Event()
+    fenced = ScriptedConsumer([FencedInstanceIdError()], stop=stop)
+    fresh = ScriptedConsumer([{PARTITION: [Record(9, ping(2))]}], stop=stop)
+    loop, handler = loop_over([fenced, fresh])
+    run_until_stopped(loop, stop)
+    assert fenced.closed and loop.stats.consumers_built == 2 and handler.seen == [2]
