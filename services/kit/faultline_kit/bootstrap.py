@@ -91,12 +91,11 @@ def consumer_tasks(instance: Instance, consuming: Consuming, bus: MessageBus) ->
 
 def serve(import_name: str, instance: Instance, *, store_ping: Callable[[], bool], openapi: dict[str, Any],
           blueprints: Iterable[Blueprint], consuming: Consuming | None = None,
-          tasks: Iterable[BackgroundTask] = (), on_beat: Iterable[Callable[[], None]] = ()) -> Flask:
+          tasks: Iterable[BackgroundTask] = ()) -> Flask:
     """The service's app. Readiness is gated by its own store; Kafka, when it uses it, is reported but does not
     gate readiness (without Kafka the APIs still serve: order queues in its outbox)."""
     kit = instance.kit
-    cluster, heartbeat = instance.ops.cluster_tasks(kit, instance.stamper)
-    heartbeat.on_beat.extend(on_beat)
+    cluster, _ = instance.ops.cluster_tasks(kit, instance.stamper)
     bus, consumers, degraded = None, [], None
     if consuming is not None:
         bus = message_bus(instance, consuming)

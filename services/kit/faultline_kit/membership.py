@@ -110,8 +110,7 @@ class MembershipView:
 
 
 class HeartbeatLoop:
-    """Publishes this instance's heartbeat every `interval_s` and runs `on_beat` hooks (lease renewal) each time,
-    whether or not Kafka takes the heartbeat."""
+    """Publishes this instance's heartbeat every `interval_s`, whether or not Kafka takes it."""
 
     name = "heartbeat"
 
@@ -126,7 +125,6 @@ class HeartbeatLoop:
         self.in_flight = in_flight
         self.interval_s = interval_s
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.on_beat: list[Callable[[], None]] = []
         self.sequence = 0
         self.published = 0
 
@@ -146,11 +144,6 @@ class HeartbeatLoop:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
-            for hook in self.on_beat:
-                try:
-                    hook()
-                except Exception as exc:  # noqa: BLE001 - a failing hook must not stop the heartbeat
-                    log.warning("heartbeat hook failed: %r", exc)
             try:
                 self.publish()
             except KafkaUnavailable as exc:

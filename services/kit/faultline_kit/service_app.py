@@ -81,10 +81,10 @@ class Operations:
         return client
 
     def cluster_tasks(self, kit: KitSettings, stamper: EnvelopeStamper) -> tuple[list[BackgroundTask], HeartbeatLoop]:
-        """Heartbeat publishing and membership listening, as background tasks (the loop, for on_beat hooks).
+        """Heartbeat publishing and membership listening, as background tasks (and the heartbeat loop itself).
 
-        Heartbeats have their own producer with short timeouts, so a Kafka outage never stalls the beat (and the
-        lease renewal hooked on it) for longer than a second.
+        Heartbeats have their own producer with short timeouts, so a Kafka outage never stalls the beat for longer
+        than a second.
         """
         publisher = EventPublisher(kit.kafka_bootstrap, client_id=f"{kit.instance_id}-heartbeat", ack_timeout_s=1.0,
                                    max_block_ms=500)  # heartbeats are not traced: one span a second is noise

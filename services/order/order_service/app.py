@@ -24,6 +24,5 @@ def create_app(settings: OrderSettings | None = None, deps: OrderDeps | None = N
         blueprints=[order_blueprint(deps.orders, now)],
         # The outbox is order's outlet: its handlers' events are written with the order, in one transaction.
         consuming=Consuming(MESSAGING, provides={"orders": deps.orders, "now": now, "saga": deps.saga}),
-        tasks=[BackgroundTask(deps.relay.name, deps.relay.run)],
-        on_beat=[deps.lease.renew],
+        tasks=[BackgroundTask(deps.lease.name, deps.lease.run), BackgroundTask(deps.relay.name, deps.relay.run)],
     )

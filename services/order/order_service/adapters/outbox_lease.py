@@ -1,13 +1,24 @@
 """The lease that makes one order replica the outbox relay, with a fencing token that only grows.
 
-The heartbeat loop calls `renew()` every second: it takes the lease when free (minting a new token) or extends it
-when already held. The token is the larger of Redis's clock in milliseconds and the last token + 1, so it keeps
-growing even if Redis lost its last write. The relay publishes only while `held()` says so, and stamps the token
-on every record; Redis refuses to mark entries sent for a token that no longer holds the lease.
+Every replica runs the lease's own task (`run`), which calls `renew()` every quarter of the TTL: it takes the lease
+when free (minting a new token) or extends it when already held. The token is the larger of Redis's clock in
+milliseconds and the last token + 1, so it keeps growing even if Redis lost its last write. The relay publishes only
+while `held()` says so, and stamps the token on every record; Redis refuses to mark entries sent for a token that
+no longer holds the lease.
+
+The TTL bounds how long the outbox stands still after its holder dies (SIGKILL; a clean stop releases the lease):
+Redis expires the key after `ttl_ms`, and another replica takes it at its next renewal, within a quarter TTL more.
+Renewal has a task of its own, not the heartbeat's, because a beat can wait over a second for a missing broker.
+What holds when a holder is only slow (paused, starved of CPU) past its lease: it stops by its own clock after 80 %
+of the TTL; a batch it had already started may still reach Kafka beside the new holder's (at most one batch, under
+the old, smaller token), but only the current holder can remove entries from the outbox, and consumers refuse a
+smaller token on a partition after a larger one and deduplicate by event id. So publishing is at least once and
+the effects are exactly once, with two relays or one.
 """
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import redis
@@ -22,6 +33,7 @@ log = logging.getLogger(__name__)
 LEASE_KEY = f"{PREFIX}:outbox:lease"
 FENCE_KEY = f"{PREFIX}:outbox:fence"
 FENCE_SCOPE = "order-outbox"
+LEASE_TTL_MS = 2000
 
 # KEYS: lease, fence; ARGV: holder, ttl_ms. Returns the token held by `holder`, or 0 when someone else holds it.
 _ACQUIRE_OR_RENEW = """
@@ -53,7 +65,9 @@ def lease_value(holder: str, token: int) -> str:
 
 
 class OutboxLease:
-    def __init__(self, client: redis.Redis, holder: str, ttl_ms: int = 5000, clock=time.monotonic,
+    name = "outbox-lease"
+
+    def __init__(self, client: redis.Redis, holder: str, ttl_ms: int = LEASE_TTL_MS, clock=time.monotonic,
                  tracer: trace.Tracer | None = None) -> None:
         self._tracer = tracer or trace.NoOpTracer()
         self.redis = client
@@ -90,6 +104,23 @@ class OutboxLease:
         if self.token and self._clock() < self._valid_until:
             return self.token
         return None
+
+    @property
+    def renew_every_s(self) -> float:
+        return self.ttl_ms / 4000.0
+
+    def run(self, stop: threading.Event) -> None:
+        """Renew every quarter TTL until `stop`, then release the lease so another replica takes it at once."""
+        while not stop.is_set():
+            try:
+                self.renew()
+            except redis.RedisError as exc:  # Redis away: nobody can hold the lease, and the outbox lives there
+                log.debug("outbox lease not renewed: %r", exc)
+            stop.wait(self.renew_every_s)
+        try:
+            self.release()
+        except redis.RedisError:
+            pass
 
     def release(self) -> None:
         if self.token:

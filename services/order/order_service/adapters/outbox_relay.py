@@ -97,10 +97,6 @@ class OutboxRelay:
                 log.warning("outbox relay paused: %r; retrying in %.1fs", exc, backoff_s)
                 stop.wait(backoff_s)
                 backoff_s = min(backoff_s * 2, MAX_BACKOFF_S)
-        try:
-            self.lease.release()
-        except redis.RedisError:
-            pass
         if self.doorbell is not None:
             self.doorbell.close()
 
