@@ -21,7 +21,7 @@ from tenacity import (Retrying, retry_if_exception, retry_if_exception_type, ret
 
 from .envelope import Envelope, InvalidMessage, decode
 from .fencing import FENCE_HEADER, FenceGuard, header_value
-from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers, KafkaUnavailable
+from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers, KafkaUnavailable, broker_reachable
 from .resilience import ConcurrentCircuitBreaker, allows_trial
 from .telemetry import add_event, context_from_headers
 from .topology import dead_letter_topic, retry_topic
@@ -109,7 +109,7 @@ class BrokerOutage:
         return wait_s
 
     def answered(self) -> None:
-        """Records came or a commit went through: the run of failures is over."""
+        """Records came, a commit went through, or the broker takes connections again: the failures are over."""
         since = self._stats.broker_silent_since
         if since is not None:
             log.warning("%s: the broker answers again after %.1fs and %d failed polls or commits; same consumer, "
@@ -292,7 +292,8 @@ class ConsumerLoop:
                 stop.wait(outage.failed(exc))
                 continue
             self.stats.last_poll_at = time.time()
-            if batch:
+            if batch or (self.stats.broker_silent_since is not None
+                         and broker_reachable(self.spec.bootstrap_servers)):
                 outage.answered()
             self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
             processed: dict[TopicPartition, OffsetAndMetadata] = {}
