@@ -4,7 +4,7 @@
 (`make up`'s, or the one FAULTLINE_TEST_PORT_OFFSET shifts): two static members of a fresh group share a fresh
 6-partition topic; one is stopped cleanly, and the seconds until the other owns all 6 partitions are printed, once
 with the kit's LeaveGroup by instance id and once without it (what kafka-python's close() alone does). Also the
-stop's own duration, which the LeaveGroup lengthens. Topics and groups it made are deleted afterwards.
+stop's own duration, which the LeaveGroup lengthens. The topics and groups it makes are deleted afterwards.
 """
 from __future__ import annotations
 
@@ -71,6 +71,7 @@ def one_stop(bootstrap: str, leave: bool) -> tuple[float, float]:
         admin = KafkaAdminClient(bootstrap_servers=bootstrap)
         try:
             admin.delete_topics([topic])
+            admin.delete_groups([group])
         finally:
             admin.close()
 
