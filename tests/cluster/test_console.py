@@ -41,13 +41,15 @@ def test_the_error_fault_from_the_page_opens_the_cart_to_inventory_edge_on_the_c
     assert requests.put(f"{cart}/items/FL-002", json={"quantity": 1}, timeout=30).status_code == 200
 
     def browse() -> None:
-        with requests.Session() as http:
-            while not stop.is_set():
-                try:
-                    http.get(cart, timeout=10)
-                except requests.RequestException:
-                    pass
-                stop.wait(0.2)
+        # A new connection per view, as many shoppers make: the Service balances connections, not requests, so one
+        # kept-alive connection would reach one cart pod only, and the other pod's breaker (open, and shown as the
+        # edge's worst state) would never get the call that lets it try inventory again.
+        while not stop.is_set():
+            try:
+                requests.get(cart, timeout=10, headers={"Connection": "close"})
+            except requests.RequestException:
+                pass
+            stop.wait(0.2)
 
     viewer = threading.Thread(target=browse, daemon=True)
     viewer.start()
