@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from faultline_ops.verify import Check, Snapshot, reservation_status  # noqa: F401 - callers read it here too
+from faultline_ops.verify import Check, Snapshot
 
 KEEPS_RESERVATION = {"CONFIRMED": {"RESERVED"}, "CANCELLED": {"RESERVED", "RELEASED"}}
 SAMPLE = 3

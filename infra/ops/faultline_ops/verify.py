@@ -15,6 +15,7 @@ Checks, once the system is quiet (no PENDING order, every outcome mailed, or the
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -263,11 +264,17 @@ def settle(read: Callable[[], Snapshot], wait_s: float, poll_s: float = 0.5,
     return snap, time.monotonic() - started
 
 
-def judge(snap: Snapshot, scope: Scope, inventory_url: str) -> list[Check]:
+def reservations_at(inventory_url: str) -> Callable[[str], str | None]:
+    """One verdict's reservation lookups: each order asked once, shared by the per-order stock check and the
+    ledger."""
+    return functools.lru_cache(maxsize=None)(functools.partial(reservation_status, inventory_url))
+
+
+def judge(snap: Snapshot, scope: Scope, reservation_of: Callable[[str], str | None]) -> list[Check]:
     """The invariants of one snapshot, for the orders in scope (idempotency is judged over every order)."""
     checks = [check_terminal(snap, scope), check_idempotency(snap), check_stock(snap, scope)]
     if not scope.whole:
-        checks.append(check_reservations(snap, scope, lambda order_id: reservation_status(inventory_url, order_id)))
+        checks.append(check_reservations(snap, scope, reservation_of))
     return checks + [check_emails(snap, scope)]
 
 
@@ -285,14 +292,14 @@ def read_scope(path: str | None) -> Scope:
 def run(order_url: str, inventory_url: str, email_url: str, mailpit_url: str, bootstrap: str,
         wait_s: float, ledger_path: str | None = None, scope: Scope = EVERYTHING) -> tuple[list[Check], float]:
     snap, waited = settle(lambda: snapshot(order_url, inventory_url, email_url), wait_s, scope=scope)
-    checks = judge(snap, scope, inventory_url) + [check_mailpit(mailpit_url), check_dead_letters(bootstrap)]
+    reservation_of = reservations_at(inventory_url)
+    checks = judge(snap, scope, reservation_of) + [check_mailpit(mailpit_url), check_dead_letters(bootstrap)]
     if ledger_path:
         from pathlib import Path
 
         from faultline_ops import ledger
 
-        comparison = ledger.compare(ledger.Ledger.read(Path(ledger_path)), snap,
-                                    lambda order_id: ledger.reservation_status(inventory_url, order_id))
+        comparison = ledger.compare(ledger.Ledger.read(Path(ledger_path)), snap, reservation_of)
         checks += comparison.checks()
     return checks, waited
 

@@ -87,9 +87,15 @@ def test_a_scope_is_read_from_a_json_list_or_one_id_per_line(tmp_path):
     assert verify.read_scope(None) is EVERYTHING
 
 
-def test_judging_a_run_adds_the_per_order_stock_check(monkeypatch):
-    monkeypatch.setattr(verify, "reservation_status",
-                        lambda url, order_id: {"a": "RESERVED", "c": "RELEASED"}.get(order_id))
-    names = [c.name for c in verify.judge(busy_snapshot(), Scope.of(["a", "b", "c"]), "http://127.0.0.1:1")]
+def test_judging_a_run_adds_the_per_order_stock_check():
+    reservation_of = {"a": "RESERVED", "c": "RELEASED"}.get
+    names = [c.name for c in verify.judge(busy_snapshot(), Scope.of(["a", "b", "c"]), reservation_of)]
     assert "stock conserved per order (inventory's reservation matches the outcome)" in names
-    assert all(c.ok for c in verify.judge(busy_snapshot(), Scope.of(["a", "b", "c"]), "http://127.0.0.1:1"))
+    assert all(c.ok for c in verify.judge(busy_snapshot(), Scope.of(["a", "b", "c"]), reservation_of))
+
+
+def test_one_verdict_asks_inventory_once_per_order(monkeypatch):
+    asked = []
+    monkeypatch.setattr(verify, "reservation_status", lambda url, order_id: asked.append(order_id) or "RESERVED")
+    reservation_of = verify.reservations_at("http://127.0.0.1:1")
+    assert reservation_of("a") == reservation_of("a") == "RESERVED" and asked == ["a"]

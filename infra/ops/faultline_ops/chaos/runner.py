@@ -302,8 +302,9 @@ class Runner:
             result.errors.append(f"verify could not read the system: {error}")
             return
         result.verify_waited_s = waited
+        reservation_of = verify.reservations_at(s.service_url("inventory"))
         try:
-            judged = verify.judge(snap, scope, s.service_url("inventory"))
+            judged = verify.judge(snap, scope, reservation_of)
         except requests.RequestException as error:
             result.errors.append(f"verify could not ask inventory for this run's reservations: {error}")
             return
@@ -312,7 +313,7 @@ class Runner:
         known: dict[str, list[str]] = {}
         for order in snap.orders:
             known.setdefault(order["idempotency_key"], []).append(order["order_id"])
-        self._check_ledger(result, snap)
+        self._check_ledger(result, snap, reservation_of)
         ids = {order["order_id"] for order in snap.orders}
         result.lost = sorted(oid for oid in result.accepted.values() if oid not in ids)
         result.duplicated = sorted(key for key in result.accepted if len(known.get(key, [])) > 1)
@@ -320,15 +321,14 @@ class Runner:
         self.say(f"verify: {len(result.verify_checks) - len(failed)} of {len(result.verify_checks)} checks hold; "
                  f"orders lost {len(result.lost)}, duplicated {len(result.duplicated)}")
 
-    def _check_ledger(self, result: RunResult, snap: verify.Snapshot) -> None:
+    def _check_ledger(self, result: RunResult, snap: verify.Snapshot,
+                      reservation_of: Callable[[str], str | None]) -> None:
         """Every write the run's customers were told succeeded, against what the system holds now."""
         from .ha_figures import ledger_of
 
         result.ledger = ledger_of(result.timeline.snapshot(), result.accepted, set(self._pending.confirmed))
         try:
-            inventory = self.settings.service_url("inventory")
-            comparison = ledgers.compare(result.ledger, snap,
-                                         lambda order_id: ledgers.reservation_status(inventory, order_id))
+            comparison = ledgers.compare(result.ledger, snap, reservation_of)
         except requests.RequestException as error:
             result.errors.append(f"the ledger could not be checked: {error}")
             return
