@@ -441,10 +441,6 @@ def write_section(markdown: str, begin: str = BEGIN, end: str = END, heading: st
     DOC.write_text(f"{head}{begin}\n{markdown}\n{end}{tail}")
 
 
-def write_doc(markdown: str) -> None:
-    write_section(markdown)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=3, help="rounds of every measurement (default 3)")
@@ -472,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     print(markdown)
     say(f"figures written to {(out.parent / 'latest.json').relative_to(REPO)}")
     if not args.no_doc:
-        write_doc(markdown)
+        write_section(markdown)
         say(f"table written to {DOC.relative_to(REPO)}")
     return 0
 
