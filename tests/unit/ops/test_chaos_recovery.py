@@ -58,17 +58,87 @@ class Orders:
         return {f"key-{oid}": oid for oid in self.statuses}
 
 
+class Listing:
+    """Order's listing in placement order (`GET /orders?offset=&limit=`), and who asked for what."""
+
+    def __init__(self, statuses: dict[str, str], placed: list[str], reachable: bool = True) -> None:
+        self.statuses, self.placed, self.reachable = statuses, placed, reachable
+        self.pages: list[tuple[int, int]] = []
+        self.alone: list[str] = []
+
+    def page(self, offset: int, limit: int):
+        self.pages.append((offset, limit))
+        if not self.reachable:
+            return None
+        ids = self.placed[offset:offset + limit]
+        return [{"order_id": oid, "status": self.statuses[oid]} for oid in ids], len(self.placed)
+
+    def is_terminal(self, order_id: str):
+        self.alone.append(order_id)
+        return None if not self.reachable else self.statuses[order_id] != "PENDING"
+
+
+def sampler_over(orders: Orders, listing: Listing, monkeypatch, **kwargs):
+    from faultline_ops.chaos.load import PendingSampler
+
+    sampler = PendingSampler("http://127.0.0.1:9", orders, concurrency=2, **kwargs)
+    monkeypatch.setattr(sampler, "_listing", listing.page)
+    monkeypatch.setattr(sampler, "_is_terminal", listing.is_terminal)
+    return sampler
+
+
 def test_the_pending_sampler_counts_orders_not_terminal_and_says_when_each_was_first_seen_terminal(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 
-    from faultline_ops.chaos.load import PendingSampler
-
     orders = Orders({"a": "CONFIRMED", "b": "PENDING", "c": "REJECTED"})
-    sampler = PendingSampler("http://127.0.0.1:9", orders, concurrency=2)
-    monkeypatch.setattr(sampler, "_is_terminal", lambda oid: orders.statuses[oid] != "PENDING")
+    listing = Listing(orders.statuses, ["a", "b", "c"])
+    sampler = sampler_over(orders, listing, monkeypatch)
     seen: list[str] = []
     with ThreadPoolExecutor(2) as pool:
         assert sampler.sample(pool, seen.append) == 1
         orders.statuses["b"] = "CONFIRMED"
         assert sampler.sample(pool, seen.append) == 0
     assert seen == ["a", "c", "b"]
+    assert sampler.confirmed == {"a", "b"}
+
+
+def test_the_sampler_reads_a_whole_backlog_in_one_page_from_the_oldest_order_not_terminal(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    placed = [f"o{i}" for i in range(300)]
+    statuses = {"before-the-run": "CONFIRMED"} | {oid: "CONFIRMED" if i < 200 else "PENDING"
+                                                  for i, oid in enumerate(placed)}
+    orders = Orders({oid: statuses[oid] for oid in placed})
+    listing = Listing(statuses, ["before-the-run", *placed])
+    sampler = sampler_over(orders, listing, monkeypatch, page_size=500)
+    with ThreadPoolExecutor(2) as pool:
+        assert sampler.sample(pool) == 100   # the 200 confirmed are seen at once
+        for oid in placed[200:250]:
+            statuses[oid] = "CONFIRMED"
+        assert sampler.sample(pool) == 50
+    assert listing.pages == [(0, 500), (201, 500)]   # then from past the listing's terminal head
+    assert listing.alone == []
+
+
+def test_an_accepted_order_the_page_does_not_hold_is_asked_for_alone(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    orders = Orders({"skewed": "CONFIRMED", "late": "PENDING"})
+    listing = Listing(orders.statuses, ["skewed", "late"])
+    sampler = sampler_over(orders, listing, monkeypatch)
+    sampler._cursor = 1                      # "skewed" sorts before the cursor (placed under a clock behind)
+    with ThreadPoolExecutor(2) as pool:
+        assert sampler.sample(pool) == 1
+    assert listing.alone == ["skewed"]
+
+
+def test_while_order_cannot_be_asked_the_sampler_counts_what_it_knows(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    orders = Orders({"a": "CONFIRMED", "b": "PENDING"})
+    listing = Listing(orders.statuses, ["a", "b"], reachable=False)
+    sampler = sampler_over(orders, listing, monkeypatch)
+    with ThreadPoolExecutor(2) as pool:
+        assert sampler.sample(pool) == 2
+        listing.reachable = True
+        assert sampler.sample(pool) == 1
