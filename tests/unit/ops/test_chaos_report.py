@@ -82,8 +82,10 @@ def test_the_table_across_runs_has_one_row_per_experiment_with_its_recovery_figu
     never = {**figures(finished_run(recovery_s=None)), "experiment": "kill-replica", "backlog_drained_s": None}
     lines = runs_table([passed, never]).splitlines()
     assert lines[0].startswith("| experiment | verdict | checkouts (failed) |") and len(lines) == 4
-    assert lines[2] == "| kill-kafka (short) | PASS | 40 (2) | 2 | 2.5 s | 1.5 s | 0.0 s | 1.5 s (12) | 4 | 0 | 0 |"
-    assert lines[3] == "| kill-replica (short) | FAIL | 40 (2) | 2 | 2.5 s | never | 0.0 s | never (12) | 4 | 0 | 0 |"
+    assert lines[2] == ("| kill-kafka (short) | PASS | 40 (2) | 2 | 2.5 s | 1.5 s | 0.0 s | 0.0 s | 1.5 s (12) | 4 | 0 "
+                        "| 0 |")   # steady before the probe saw the target ready: 0 after it
+    assert lines[3] == ("| kill-replica (short) | FAIL | 40 (2) | 2 | 2.5 s | never | n/a | 0.0 s | never (12) | 4 "
+                        "| 0 | 0 |")
 
 
 def test_an_aborted_run_says_no_fault_was_injected():
@@ -102,3 +104,8 @@ def test_requests_are_binned_per_second_by_start_time():
 def test_the_timeline_plot_is_written_as_a_png(tmp_path: Path):
     timeline_png(finished_run(), tmp_path / "timeline.png")
     assert (tmp_path / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_recovery_after_ready_counts_from_the_probe_seeing_the_target_ready():
+    assert figures(finished_run(recovery_s=9.8))["recovery_after_ready_s"] == 7.3   # the target was ready at 2.5 s
+    assert figures(finished_run(recovery_s=None))["recovery_after_ready_s"] is None
