@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+import redis
 
 from faultline_kit.bus import EventOutlet
 from faultline_kit.clock import LamportClock, WallClock
@@ -83,6 +84,34 @@ def test_only_the_lease_holder_relays(redis_client, store, publisher):
     assert leader.renew() and not follower.renew()
     assert OutboxRelay(redis_client, publisher, follower).relay_once() == 0
     assert redis_client.llen(OUTBOX_KEY) == 3
+
+
+def test_a_lease_whose_holder_has_no_connection_left_is_taken_at_the_next_renewal_with_a_larger_token(redis_client):
+    holder_client = redis.Redis(**redis_client.connection_pool.connection_kwargs)   # another process's connections
+    holder = OutboxLease(holder_client, "order-1")
+    old_token = holder.renew()                  # and records the connection it ran on
+    contender = OutboxLease(redis_client, "order-2")
+    assert contender.renew() == 0               # its holder is connected: the lease stays
+    holder_client.close()                       # SIGKILL: every connection of the process closes with it
+    holder_client.connection_pool.disconnect()
+    new_token = eventually(contender.renew, timeout_s=5, what="the contender takes the lease")
+    assert new_token > old_token and contender.broken == 1
+    assert redis_client.get(LEASE_KEY) == f"order-2:{new_token}"
+
+
+def test_a_holder_restarted_under_its_name_keeps_its_lease_and_token_and_is_not_broken(redis_client):
+    first = redis.Redis(**redis_client.connection_pool.connection_kwargs)
+    token = OutboxLease(first, "order-1").renew()
+    first.close()
+    first.connection_pool.disconnect()
+    restarted = OutboxLease(redis_client, "order-1")     # supervisord restarted order-1 before anyone took it
+    assert restarted.renew() == token
+    contender_client = redis.Redis(**redis_client.connection_pool.connection_kwargs)
+    try:
+        contender = OutboxLease(contender_client, "order-2")
+        assert contender.renew() == 0 and contender.broken == 0   # the restarted holder's connection is live
+    finally:
+        contender_client.close()
 
 
 def test_a_new_holder_gets_a_larger_token_and_the_stale_holder_cannot_mark_entries_sent(

@@ -90,7 +90,7 @@ class BrokerOutage:
     lines at the start and the end of such a run (one each, not one per failed poll)."""
 
     FIRST_WAIT_S = 0.25
-    MAX_WAIT_S = 1.0
+    MAX_WAIT_S = 0.5
 
     def __init__(self, name: str, stats: "ConsumerStats") -> None:
         self._name = name

@@ -15,7 +15,11 @@ from .telemetry import headers_with_context
 
 log = logging.getLogger(__name__)
 
-RECONNECT_BACKOFF_MAX_MS = 2000
+# kafka-python waits 50 ms after a failed connection or bootstrap attempt, doubling up to this cap (30 s by default).
+# While the broker restarts, a bootstrap fails again and again (port closed, then metadata without a ready broker),
+# so the cap is how late a client can notice the broker is ready: 250 ms. Against a closed port an attempt is a
+# refused connect, a few every second per client.
+RECONNECT_BACKOFF_MAX_MS = 250
 
 Headers = list[tuple[str, bytes]]
 TRACE_HEADERS = ("traceparent", "tracestate")
@@ -70,8 +74,6 @@ class EventPublisher:
                         delivery_timeout_ms=max(int(self._ack_timeout_s * 1000), request_timeout_ms + 100),
                         bootstrap_timeout_ms=min(5000, self._max_block_ms),  # heartbeats: never block a beat 5 s
                         allow_auto_create_topics=False,
-                        # kafka-python backs off up to 30 s between reconnects by default; after a broker
-                        # restart that is 30 s of nothing published. Try again every 2 s at most.
                         reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS,
                     )
                 except KafkaError as exc:

@@ -25,10 +25,10 @@ from .outbox_lease import FENCE_SCOPE, LEASE_KEY, OutboxLease, lease_value
 log = logging.getLogger(__name__)
 
 SENT_HISTORY = 1000
-# The longest pause between two attempts while Kafka or Redis is away: publishing resumes within a second of the
-# broker's return. One relay runs at a time, and each attempt to reach a missing broker already waits for the
-# producer's bootstrap (5 s), so this is at most a connection attempt every few seconds.
-MAX_BACKOFF_S = 1.0
+# The longest pause between two attempts while Kafka or Redis is away. One relay runs at a time, and an attempt to
+# reach a missing broker spends up to the producer's bootstrap (5 s) trying, so the relay is nearly always inside
+# one when the broker returns and connects within the kit's reconnect backoff (RECONNECT_BACKOFF_MAX_MS).
+MAX_BACKOFF_S = 0.5
 
 # KEYS: lease, outbox, sent; ARGV: lease value, count, history. Pops only while that exact lease value holds.
 _ACK_SCRIPT = """
