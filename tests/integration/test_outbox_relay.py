@@ -86,8 +86,14 @@ def test_only_the_lease_holder_relays(redis_client, store, publisher):
     assert redis_client.llen(OUTBOX_KEY) == 3
 
 
+def another_process(client: redis.Redis) -> redis.Redis:
+    """A client with connections of its own on the same Redis and database, as another replica has."""
+    kwargs = client.connection_pool.connection_kwargs
+    return redis.Redis(host=kwargs["host"], port=kwargs["port"], db=kwargs["db"], decode_responses=True)
+
+
 def test_a_lease_whose_holder_has_no_connection_left_is_taken_at_the_next_renewal_with_a_larger_token(redis_client):
-    holder_client = redis.Redis(**redis_client.connection_pool.connection_kwargs)   # another process's connections
+    holder_client = another_process(redis_client)   # another process's connections
     holder = OutboxLease(holder_client, "order-1")
     old_token = holder.renew()                  # and records the connection it ran on
     contender = OutboxLease(redis_client, "order-2")
@@ -100,13 +106,13 @@ def test_a_lease_whose_holder_has_no_connection_left_is_taken_at_the_next_renewa
 
 
 def test_a_holder_restarted_under_its_name_keeps_its_lease_and_token_and_is_not_broken(redis_client):
-    first = redis.Redis(**redis_client.connection_pool.connection_kwargs)
+    first = another_process(redis_client)
     token = OutboxLease(first, "order-1").renew()
     first.close()
     first.connection_pool.disconnect()
     restarted = OutboxLease(redis_client, "order-1")     # supervisord restarted order-1 before anyone took it
     assert restarted.renew() == token
-    contender_client = redis.Redis(**redis_client.connection_pool.connection_kwargs)
+    contender_client = another_process(redis_client)
     try:
         contender = OutboxLease(contender_client, "order-2")
         assert contender.renew() == 0 and contender.broken == 0   # the restarted holder's connection is live

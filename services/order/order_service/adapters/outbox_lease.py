@@ -59,7 +59,11 @@ local millis = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 local token = math.max(millis, tonumber(redis.call('GET', KEYS[2]) or '0') + 1)
 redis.call('SET', KEYS[2], token)
 redis.call('SET', KEYS[1], ARGV[1] .. ':' .. token, 'PX', ARGV[2])
-redis.call('DEL', KEYS[3])
+if ARGV[3] ~= '' then
+  redis.call('SET', KEYS[3], ARGV[1] .. ':' .. token .. '|' .. ARGV[3], 'PX', ARGV[2])
+else
+  redis.call('DEL', KEYS[3])
+end
 return {token, ''}
 """
 
