@@ -15,6 +15,7 @@ from faultline_kit.topology import Topology
 
 from .board import LiveBoard
 from .config import ConsoleSettings
+from .watch import Watchers
 
 
 @dataclass
@@ -47,10 +48,12 @@ def bootstrap(settings: ConsoleSettings, render: Callable[[dict], dict[str, str]
     listener = MembershipListener(settings.kafka_bootstrap, "console", membership,
                                   Topology(settings.kafka_namespace).heartbeats)
     replication = ReplicationReader(stack) if settings.backend == "local" else None
+    watchers = Watchers()
     collector = Collector(endpoints, membership, TopicDepths(settings.kafka_bootstrap), order_url, chaos_file,
-                          replication=replication)
+                          replication=replication, watchers=watchers)
     desk = FaultDesk(backend)
-    board = LiveBoard(collector.observe, desk.entries, render, settings.interval_s)
+    board = LiveBoard(collector.observe, desk.entries, render, settings.interval_s, watchers,
+                      settings.idle_interval_s)
     tasks = [BackgroundTask("console-board", board.run), BackgroundTask("console-slow", collector.run_slow),
              BackgroundTask(listener.name, listener.run)]
     return ConsoleDeps(board, desk, tasks, lambda: replica_choices(endpoints()), settings.backend)

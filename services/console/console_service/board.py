@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 from . import model, topology
 from .model import History, Observation
+from .watch import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,19 @@ def build_view(obs: Observation, history: History, faults: list[dict]) -> dict[s
 
 
 class LiveBoard:
-    """Holds the latest rendered view; `wait(version)` blocks an event stream until a newer one exists."""
+    """Holds the latest rendered view; `wait(version)` blocks an event stream until a newer one exists.
+
+    A round every `interval_s` while someone watches (`watchers`), every `idle_interval_s` otherwise."""
 
     def __init__(self, observe: Callable[[], Observation], faults: Callable[[], list[dict]],
-                 render: Callable[[dict], dict[str, str]], interval_s: float = 0.5) -> None:
+                 render: Callable[[dict], dict[str, str]], interval_s: float = 0.5,
+                 watchers: Watchers | None = None, idle_interval_s: float = 5.0) -> None:
         self._observe = observe
         self._faults = faults
         self._render = render
         self.interval_s = interval_s
+        self.idle_interval_s = max(idle_interval_s, interval_s)
+        self.watchers = watchers or Watchers()
         self.history = History()
         self.version = 0
         self.view: dict[str, Any] | None = None
@@ -77,6 +83,7 @@ class LiveBoard:
             self._changed.notify_all()
 
     def wait(self, seen: int, timeout_s: float = 15.0) -> tuple[int, str | None]:
+        self.watchers.touch()
         with self._changed:
             self._changed.wait_for(lambda: self.version > seen, timeout=timeout_s)
             return self.version, self.payload
@@ -88,4 +95,5 @@ class LiveBoard:
                 self.refresh()
             except Exception:  # noqa: BLE001 - one bad round must not stop the page
                 log.exception("console round failed")
-            stop.wait(max(self.interval_s - (time.monotonic() - started), 0.05))
+            pace = self.watchers.pace(self.interval_s, self.idle_interval_s)
+            self.watchers.sleep(stop, max(pace - (time.monotonic() - started), 0.05))

@@ -20,6 +20,7 @@ from faultline_kit.membership import MembershipView
 from faultline_ops import observe
 
 from ..model import Endpoint, InstanceObservation, Observation
+from ..watch import Watchers
 
 log = logging.getLogger(__name__)
 
@@ -150,8 +151,11 @@ class Collector:
     def __init__(self, endpoints: Callable[[], list[Endpoint]], membership: MembershipView,
                  depths: TopicDepths | None, order_url: str | None, chaos_file: Path | None = None,
                  slow_every_s: float = 2.0, ready_every: int = 1, metrics_every: int = 4,
-                 orders_every: int = 3, replication: Callable[[], dict | None] | None = None) -> None:
+                 orders_every: int = 3, replication: Callable[[], dict | None] | None = None,
+                 watchers: Watchers | None = None, slow_idle_every_s: float = 10.0) -> None:
         self.endpoints = endpoints
+        self.watchers = watchers or Watchers()
+        self.slow_idle_every_s = max(slow_idle_every_s, slow_every_s)
         self.replication = replication
         self.membership = membership
         self.depths = depths
@@ -241,7 +245,8 @@ class Collector:
         while not stop.is_set():
             started = time.monotonic()
             self.read_slow()
-            stop.wait(max(self.slow_every_s - (time.monotonic() - started), 0.2))
+            pace = self.watchers.pace(self.slow_every_s, self.slow_idle_every_s)
+            self.watchers.sleep(stop, max(pace - (time.monotonic() - started), 0.2))
         if self.depths:
             self.depths.close()
 

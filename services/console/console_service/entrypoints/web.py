@@ -34,6 +34,7 @@ def console_blueprint(deps, admin_token: Callable[[], str]) -> Blueprint:
     @web.get("/")
     def page():
         board = deps.board
+        board.watchers.touch()
         fragments = board.fragments   # None until the first round: the page fills in from its event stream
         return render_template("index.html", fragments=fragments, services=SERVICE_NAMES, routes=ROUTES,
                                instances=deps.instances(), backend=deps.backend,
@@ -54,6 +55,7 @@ def console_blueprint(deps, admin_token: Callable[[], str]) -> Blueprint:
 
     @web.get("/api/state")
     def state():
+        deps.board.watchers.touch()
         view = deps.board.view
         if view is None:
             raise Problem(503, "Not ready", "the first collection round has not finished yet")
