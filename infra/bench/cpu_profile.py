@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
 from cpu import Program, programs, tree_cpu_s  # noqa: E402
+import flame_summary  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
 from faultline_ops import supervisor  # noqa: E402
@@ -42,7 +43,7 @@ def start_py_spy(program: Program, seconds: int, rate: int, out: Path) -> subpro
     """Sample one instance (its master and workers) for `seconds`, into a flame graph; idle frames left out."""
     command = [str(PY_SPY), "record", "--pid", str(program.pid), "--subprocesses", "--duration", str(seconds),
                "--rate", str(rate), "--format", "flamegraph", "--output", str(out / f"{program.name}.svg"),
-               "--nonblocking"]
+               "--nonblocking", "--full-filenames"]   # full paths: flame_summary tells the libraries apart
     log = open(out / f"{program.name}.py-spy.log", "w")  # noqa: SIM115 - closed with the process in finish_py_spy
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 
@@ -141,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             bench.faultline(env, "down")
     (out / "cpu.json").write_text(json.dumps(result, indent=2))
     markdown = table(result, out)
+    per_process = flame_summary.summarise(out)
+    if per_process:
+        markdown += ("\n\nThe same run's flame graphs by library (`infra/bench/flame_summary.py`: each sample charged to "
+                     "the library it ended in, standard-library calls to the library that made them, waiting left "
+                     "out):\n\n" + flame_summary.markdown(per_process))
     (out / "cpu.md").write_text(markdown + "\n")
     print(markdown)
     if not args.no_doc:
