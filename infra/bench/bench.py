@@ -125,7 +125,17 @@ def checkout_load(out: Path, settings, users: int, seconds: int, env: dict[str, 
     checkout = figures(rows[("POST", "cart /carts/{id}/checkout")], seconds)
     sagas = [row for (kind, _), row in rows.items() if kind == "SAGA"]
     saga = max(sagas, key=lambda row: int(row["Request Count"]))
-    return {"checkout": checkout, "saga": figures(saga, seconds)}
+    return {"checkout": checkout, "saga": figures(saga, seconds), "requests": requests_per_checkout(rows)}
+
+
+def requests_per_checkout(rows: dict[tuple[str, str], dict[str, str]]) -> dict[str, float]:
+    """What the shoppers sent the stack per checkout: every HTTP request, and of those the polls that follow an
+    order to its end (every 50 ms in its first second: the saga's resolution, and part of what a checkout costs
+    here, which a shopper's page polling once a second would not)."""
+    checkouts = max(int(rows[("POST", "cart /carts/{id}/checkout")]["Request Count"]), 1)
+    http = sum(int(row["Request Count"]) for (kind, name), row in rows.items() if kind not in ("", "SAGA"))
+    follows = sum(int(row["Request Count"]) for (kind, name), row in rows.items() if name.endswith("(follow)"))
+    return {"http": http / checkouts, "follow": follows / checkouts}
 
 
 def livez_load(out: Path, users: int, seconds: int, env: dict[str, str]) -> dict:
@@ -355,6 +365,10 @@ def throughput_rows(t: Figures, results: dict, pick) -> None:
               f"terminal, as Locust's shopper sees it) {q}, ms", pick("load", "saga", f"{q}_ms"))
     t.row("cpu_ms_per_checkout_vs_livez", "CPU ms per checkout (every stack process, above idle) vs CPU ms per "
           "bare `GET /livez` (its server)", pick("cpu", "checkout_ms"), pick("cpu", "livez_ms"), 2, 0)
+    t.row("http_requests_per_checkout", "HTTP requests the shoppers sent per checkout (the next row's follow "
+          "polls included)", pick("load", "requests", "http"), digits=1)
+    t.row("follow_polls_per_checkout", "of which polls following the order to its end (every 50 ms in its first "
+          "second)", pick("load", "requests", "follow"), digits=1)
 
 
 def one_shopper_rows(t: Figures, results: dict, pick) -> None:
