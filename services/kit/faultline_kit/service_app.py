@@ -123,8 +123,11 @@ def create_service_app(
 
 def _instrument(app: Flask, ops: Operations) -> None:
     telemetry = ops.telemetry
+    # Probes and the control room's board reads are not traced: they come twice a second per instance and would
+    # bury the shoppers' traces (and cost a span export each).
     FlaskInstrumentor.instrument_app(app, tracer_provider=telemetry.tracer_provider,
-                                     meter_provider=telemetry.meter_provider, excluded_urls="livez,readyz,metrics")
+                                     meter_provider=telemetry.meter_provider,
+                                     excluded_urls="livez,readyz,metrics,debug/resilience")
     if telemetry.tracing:
         # requests is instrumented per process (the instrumentation patches the library, not a session).
         instrumentor = RequestsInstrumentor()
