@@ -40,10 +40,11 @@ def say(message: str) -> None:
 
 
 def start_py_spy(program: Program, seconds: int, rate: int, out: Path) -> subprocess.Popen:
-    """Sample one instance (its master and workers) for `seconds`, into a flame graph; idle frames left out."""
+    """Sample one instance (its master and workers) for `seconds`, into a flame graph of its Python CPU work."""
     command = [str(PY_SPY), "record", "--pid", str(program.pid), "--subprocesses", "--duration", str(seconds),
                "--rate", str(rate), "--format", "flamegraph", "--output", str(out / f"{program.name}.svg"),
-               "--nonblocking", "--full-filenames"]   # full paths: flame_summary tells the libraries apart
+               "--nonblocking", "--full-filenames",   # full paths: flame_summary tells the libraries apart
+               "--gil"]   # only samples holding the GIL: Python's CPU work, not threads blocked in a call or on the GIL
     log = open(out / f"{program.name}.py-spy.log", "w")  # noqa: SIM115 - closed with the process in finish_py_spy
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
 

@@ -7,9 +7,10 @@ names a library (`site-packages/opentelemetry/...`, `site-packages/kafka/...`); 
 socket, selectors, threading) are charged to the innermost non-standard frame that called them, since that library
 is what asked for them (OpenTelemetry encoding a span is OpenTelemetry's cost, not json's).
 
-py-spy leaves idle threads out, but a thread blocked in a call it does not know as idle (gunicorn's arbiter in
-`select`, a poll loop) still shows: samples that end in a waiting function are counted as "waiting" and kept out
-of the shares.
+`make profile` samples with `--gil` (only a thread holding the GIL is Python doing work). Without it py-spy also
+counts threads blocked in a call it does not know as idle (gunicorn's arbiter in `select`, a thread pool's idle
+workers, a Redis read waiting for its reply) and threads waiting for the GIL: samples that end in a waiting
+function are counted as "waiting" and kept out of the shares either way.
 
 `python infra/bench/flame_summary.py reports/profile/<time>/` prints, per process and for all of them, the share
 of samples per library; `cpu_profile.py` puts the all-processes table in docs/benchmarks.md.
@@ -42,7 +43,7 @@ LIBRARIES = (
 SERVICE_CODE = "service code"
 STANDARD_LIBRARY = "standard library (own)"
 WAITING = "waiting"
-WAITING_FUNCTIONS = frozenset({"select", "poll", "sleep", "wait", "_wait", "accept", "epoll"})
+WAITING_FUNCTIONS = frozenset({"select", "poll", "sleep", "wait", "_wait", "accept", "epoll", "_worker"})
 
 
 @dataclass(frozen=True)
