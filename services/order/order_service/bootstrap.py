@@ -33,7 +33,8 @@ def bootstrap(settings: OrderSettings | None = None, *, telemetry: Telemetry | N
     lease = OutboxLease(instance.redis, holder=instance.kit.instance_id, tracer=instance.tracer)
     return OrderDeps(
         instance=instance,
-        orders=orders or OrderStore(instance.redis, instance.outlet(ORDERS_TOPIC)),
+        orders=orders or OrderStore(instance.redis, instance.outlet(ORDERS_TOPIC), settings.kit.redis_wait_replicas,
+                                   settings.kit.redis_wait_timeout_ms),
         relay=OutboxRelay(instance.redis, instance.publisher, lease, doorbell=OutboxDoorbell(instance.redis)),
         lease=lease,
         saga=saga or SagaTimer(instance.ops.telemetry.meter),

@@ -110,7 +110,8 @@ class StockStore:
         an earlier attempt wrote but could not confirm); else ReplicationUnconfirmed.
         """
         decision = self._decide(order_id, lines)
-        confirm_replicated(self.redis, self.wait_replicas, self.wait_timeout_ms, REPLICATION_MARK_KEY)
+        confirm_replicated(self.redis, self.wait_replicas, self.wait_timeout_ms, REPLICATION_MARK_KEY,
+                           holding=_reservation_key(order_id))
         return decision
 
     def _decide(self, order_id: str, lines: tuple[Line, ...]) -> Reservation:

@@ -1,13 +1,25 @@
-"""Orders, idempotency keys and the outbox in Redis. An order and its events are written in one transaction."""
+"""Orders, idempotency keys and the outbox in Redis. An order and its events are written in one transaction.
+
+With `wait_replicas` > 0 (the HA profile) every write is confirmed on a replica (WAIT) before it is acted on:
+- intake (`place`) is AP: an order is answered once a replica holds it; when none acknowledges within the timeout
+  (replicas down or far behind) it is still accepted, held by the primary alone, and a warning says so. Only when
+  the primary answering no longer holds the order at all (a failover came between write and confirmation) is the
+  request refused (WriteNotHeld, a Redis error: 503), and the client's retry with the same key places it again.
+- state transitions (`update`: inventory's outcome, a cancel) are CP: ReplicationUnconfirmed is raised unless a
+  replica holds the new state, so the consumer retries the event rather than commit an offset past a transition
+  a failover could lose (which left orders PENDING for good).
+"""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 from typing import Callable
 
 import redis
 
 from faultline_kit.bus import EventOutlet
+from faultline_kit.redis_store import ReplicationUnconfirmed, WriteNotHeld, confirm_replicated
 from faultline_kit.messages import NewEvent
 from faultline_kit.telemetry import carrier_of
 
@@ -18,6 +30,9 @@ INDEX_KEY = f"{PREFIX}:index"
 OUTBOX_KEY = f"{PREFIX}:outbox"
 OUTBOX_SENT_KEY = f"{PREFIX}:outbox:sent"
 OUTBOX_RING_CHANNEL = f"{OUTBOX_KEY}:ring"   # the relay's doorbell (outbox_doorbell.py)
+REPLICATION_MARK_KEY = f"{PREFIX}:replication-mark"   # written before each WAIT (see confirm_replicated)
+
+log = logging.getLogger(__name__)
 
 
 def ring_outbox(pipe: redis.client.Pipeline) -> None:
@@ -64,9 +79,16 @@ def same_request(a: Order, b: Order) -> bool:
 class OrderStore:
     """Orders in Redis; their events are stamped by `outlet` and written to the outbox in the same transaction."""
 
-    def __init__(self, client: redis.Redis, outlet: EventOutlet) -> None:
+    def __init__(self, client: redis.Redis, outlet: EventOutlet, wait_replicas: int = 0,
+                 wait_timeout_ms: int = 1000) -> None:
         self.redis = client
         self.outlet = outlet
+        self.wait_replicas = wait_replicas
+        self.wait_timeout_ms = wait_timeout_ms
+
+    def _confirm(self, order_id: str) -> None:
+        confirm_replicated(self.redis, self.wait_replicas, self.wait_timeout_ms, REPLICATION_MARK_KEY,
+                           holding=order_key(order_id))
 
     def ping(self) -> bool:
         return bool(self.redis.ping())
@@ -98,7 +120,15 @@ class OrderStore:
             ring_outbox(pipe)
             return order, True
 
-        return self.redis.transaction(apply, idem, value_from_callable=True)
+        stored, created = self.redis.transaction(apply, idem, value_from_callable=True)
+        try:
+            self._confirm(stored.order_id)   # a replay confirms too: its first answer may have been a 503
+        except WriteNotHeld:
+            raise
+        except ReplicationUnconfirmed as exc:
+            log.warning("order %s accepted on the primary alone (%s): a failover before a replica has it loses it",
+                        stored.order_id, exc)
+        return stored, created
 
     def update(self, order_id: str,
                decide: Callable[[Order], tuple[Order, list[NewEvent]] | None]) -> tuple[Order, bool]:
@@ -123,7 +153,9 @@ class OrderStore:
                 ring_outbox(pipe)
             return updated, True
 
-        return self.redis.transaction(apply, key, value_from_callable=True)
+        result = self.redis.transaction(apply, key, value_from_callable=True)
+        self._confirm(order_id)   # unchanged too: a redelivery confirms what an earlier attempt wrote
+        return result
 
     def get(self, order_id: str) -> Order | None:
         raw = self.redis.get(order_key(order_id))
