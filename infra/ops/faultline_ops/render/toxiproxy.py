@@ -53,6 +53,8 @@ def program(settings: Settings) -> Program:
         directory=settings.toxiproxy_dir,
         port=settings.toxiproxy_port,
         probe="http",
-        priority=50,
+        # In the HA profile the Kafka nodes reach each other only through Toxiproxy: it starts before them and
+        # stops after them (supervisord stops higher priorities first), or their controlled shutdown hangs.
+        priority=5 if settings.ha else 50,
         environment=config_fingerprint(config_json(settings)),
     )
