@@ -1,9 +1,9 @@
 """The HA profile (`faultline up --ha`) on a stack of its own, and every HA experiment against it through
 `faultline chaos run`: a killed partition leader, a killed KRaft controller, two of three brokers gone, one broker
 partitioned from the other two, a killed Redis primary. Each is judged by its own verdict, with its failover figure
-measured and no acknowledged write lost where the write is CP.
+measured and no acknowledged order, confirmation or reservation lost.
 
-`make test-ha` runs the full forms, `make test-ha HA_FORM=short` the short ones.
+`make test` runs the short forms (`make test-ha HA_FORM=short` alone), `make test-ha` the full ones.
 """
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from faultline_ops import ha
 from faultline_ops.chaos import experiment
-from support.chaos import failed_hypothesis_checks, failed_verify_checks, run_chaos
-from support.stack import REPO, LocalStack, stack_environment
+from support.chaos import run_chaos
+from support.stack import REPO, LocalStack, eventually, stack_environment
 
 pytestmark = pytest.mark.ha
 
@@ -22,11 +23,7 @@ EXPERIMENTS = sorted(name for name, path in experiment.available(REPO).items()
 ROLE_FIGURES = {"kill-broker": "new partition leader after (s)", "kill-controller": "new controller elected after (s)",
                 "kill-redis-primary": "replica promoted after (s)", "partition-broker": "left every ISR after (s)"}
 RUN_TIMEOUT_S = {"short": 420, "full": 900}
-# Order intake is AP (docs/failure-handling.md, the CAP table): an order answered 202 in the last moment before the
-# Redis primary dies may be missing on the promoted replica. Its OrderPlaced may have left through the outbox, so
-# inventory then holds stock for an order order does not know. Those checks may fail, only with a lost order.
-AP_ORDER_LOSS_SHOWS_IN = {"acknowledged orders kept", "every accepted order is terminal",
-                          "stock conserved (total = available + held by confirmed)"}
+WHOLE_AGAIN_S = 180
 
 
 def test_the_ha_tier_covers_every_experiment_the_issue_asks_for():
@@ -41,23 +38,30 @@ def test_status_shows_the_brokers_the_controller_the_isr_and_the_redis_primary(h
     assert "ISR" in out and "LAG (bytes)" in out
 
 
+def whole_again(settings) -> bool:
+    """Every event partition led with all three replicas in sync, and Redis's primary named by all three Sentinels
+    with both replicas online: what each experiment starts from, since the stack is shared."""
+    kafka, redis_ = ha.kafka_view(settings, topics=list(ha.STATUS_TOPICS)), ha.redis_view(settings)
+    return (kafka.error is None and len(kafka.brokers) == 3 and bool(kafka.partitions)
+            and all(p.leader >= 0 and len(p.isr) == 3 for p in kafka.partitions)
+            and redis_.error is None and redis_.sentinels_agreeing == 3
+            and sum(r.state == "online" for r in redis_.replicas) == 2)
+
+
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_ha_experiment_keeps_every_acknowledged_cp_write(ha_stack: LocalStack, ha_form: str, name: str,
                                                          tmp_path_factory):
+    # The previous experiment's node may still be catching up: wait for it (polled) rather than start half-whole.
+    eventually(lambda: whole_again(ha_stack.settings), WHOLE_AGAIN_S, interval_s=0.5, what="the HA stack whole")
     figures, summary = run_chaos(ha_stack, name, tmp_path_factory.mktemp(f"chaos-{name}"),
                                  short=ha_form == "short", timeout=RUN_TIMEOUT_S[ha_form])
     lost = figures["lost_acknowledged"]
     assert figures["verdict"] != "ABORTED" and figures["orders_accepted"] > 0, summary
-    assert lost["reservations"] == 0 and lost["confirmations"] == 0, summary
+    # Orders, confirmations and reservations are each on a replica before they are acknowledged (WAIT 1), so no
+    # fault here loses one; cart lines are AP and only counted.
+    assert lost["orders"] == 0 and lost["confirmations"] == 0 and lost["reservations"] == 0, summary
     assert (Path(figures["report"]) / "ledger.json").exists()
-    if name == "kill-redis-primary":
-        # PASS, or FAIL for the measured price of the AP intake and nothing else.
-        assert figures["verdict"] == "PASS" or (
-            lost["orders"] > 0 and not failed_hypothesis_checks(summary)
-            and failed_verify_checks(summary) <= AP_ORDER_LOSS_SHOWS_IN), summary
-    else:
-        assert figures["verdict"] == "PASS", summary
-        assert lost["orders"] == 0, summary
+    assert figures["verdict"] == "PASS", summary
     if name in ROLE_FIGURES:
         measured = next(iter(figures["failover"].values()))
         assert isinstance(measured[ROLE_FIGURES[name]], float), summary
