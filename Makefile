@@ -36,6 +36,7 @@ TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tes
 
 test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
+	@$(MAKE) --no-print-directory test-ha-in-suite
 
 .PHONY: test-e2e-under-load
 E2E_LOAD_USERS ?= 10
@@ -47,13 +48,19 @@ test-e2e-under-load: bootstrap ## the e2e tier E2E_LOAD_RUNS (3) times in a row,
 	  FAULTLINE_E2E_BACKGROUND_USERS=$(E2E_LOAD_USERS) $(PY) -m pytest -s $(PYTEST_ARGS) tests/e2e || exit 1; \
 	done
 
-.PHONY: test-ha
+.PHONY: test-ha test-ha-in-suite
 
-# The HA profile's own stack (three JVMs) and every HA experiment against it: full forms, or HA_FORM=short. Not in
-# `make test`: the short forms alone took 14 minutes at a load average of 40-68 (see docs/failure-handling.md).
+# The HA profile's own stack (three JVMs) and every HA experiment against it: full forms, or HA_FORM=short.
 HA_FORM ?= full
 test-ha: bootstrap ## the HA profile on its own stack: status, and every HA experiment (HA_FORM=full|short)
 	FAULTLINE_HA_FORM=$(HA_FORM) $(PY) -m pytest $(PYTEST_ARGS) tests/ha
+
+# `make test`'s last step: tests/ha with the short forms, on their own HA stack, once the other tiers' stack is down.
+# Skipped when TEST_TIERS is given (then only the tiers named run); TEST_HA=no skips it too.
+TEST_HA ?= $(if $(filter command line environment,$(origin TEST_TIERS)),no,yes)
+test-ha-in-suite: bootstrap
+	@if [ "$(TEST_HA)" = yes ]; then $(MAKE) --no-print-directory test-ha HA_FORM=short; \
+	else echo "test: the HA short forms skipped (TEST_TIERS or TEST_HA=no; make test-ha HA_FORM=short runs them)"; fi
 
 # README's pictures: taken by the browser tier on its own test stack (as `make test` starts it), then copied into
 # docs/images/. DOC_SCREENSHOTS names reports/browser/<name>.png files; DOC_SCREENSHOT_TESTS the tests taking them.
