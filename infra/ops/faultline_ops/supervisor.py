@@ -92,15 +92,20 @@ def start_programs(settings: Settings, names: list[str]) -> None:
                 raise StackError(f"supervisord could not start {name}: {fault.faultString}") from None
 
 
-def stop_together(settings: Settings, names: list[str], deadline_s: float) -> bool:
-    """Ask supervisord to stop programs all at once (it stops one at a time otherwise, each waiting up to its
-    stopwaitsecs); True once none is running any more."""
+def request_stop(settings: Settings, names: list[str]) -> None:
+    """Ask supervisord to stop programs, all at once, without waiting: each is STOPPING (its stopsignal sent, no
+    restart to come) when this returns. `supervisorctl stop a b` would stop them one after another."""
     rpc = _rpc(settings)
     for name in names:
         try:
             rpc.supervisor.stopProcess(name, False)
         except xmlrpc.client.Fault:
             pass   # not running: nothing to stop
+
+
+def stop_together(settings: Settings, names: list[str], deadline_s: float) -> bool:
+    """Stop programs all at once (request_stop); True once none is running any more."""
+    request_stop(settings, names)
     running = ("STARTING", "RUNNING", "BACKOFF", "STOPPING")
     return wait_until(lambda: not any(p.qualified_name in names and p.state in running
                                       for p in processes(settings)), deadline_s, interval_s=0.2)

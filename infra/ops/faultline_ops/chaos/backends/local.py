@@ -192,16 +192,17 @@ class LocalBackend:
         stops it a moment later, and a Redis restarted from its AOF in that gap is a primary without replicas that
         answers writes which vanish with it (seen: two orders acknowledged by such a short-lived primary). So the
         group is frozen (SIGSTOP: it answers nothing from that moment, as if dead), supervisord is told to stop it
-        (it then expects the exit and restarts nothing), and the frozen group is SIGKILLed.
+        (it then expects the exit and restarts nothing), and the frozen group is SIGKILLed, all within milliseconds.
         """
         frozen = {name: self._kill_group(name, signal.SIGSTOP) for name in names}
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            stopping = pool.submit(self._ctl, "stop", *names)
-            probes.wait_until(lambda: all(self._pids().get(n, ("UNKNOWN", 0))[0] in ("STOPPING", "STOPPED")
-                                          for n in names), STOP_DEADLINE_S, interval_s=0.02)
+        try:
+            supervisor.request_stop(self.settings, names)   # all at once: each is STOPPING when this returns
+        finally:
             for pid in frozen.values():
                 _signal_group(pid, signal.SIGKILL)
-            stopping.result()
+        if not probes.wait_until(lambda: all(self._pids().get(n, ("UNKNOWN", 0))[0] in ("STOPPED", "EXITED")
+                                             for n in names), STOP_DEADLINE_S, interval_s=0.05):
+            raise StackError(f"supervisord did not record {', '.join(names)} as stopped within {STOP_DEADLINE_S:.0f} s")
 
     def _restarted(self, name: str, old_pid: int) -> bool:
         state, pid = self._pids().get(name, ("UNKNOWN", 0))
