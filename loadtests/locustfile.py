@@ -62,6 +62,9 @@ def _options(parser) -> None:
     group.add_argument("--think-max", type=float, default=3.0, help="longest think time between steps, s")
     group.add_argument("--saga-timeout", type=float, default=60.0,
                        help="seconds a followed order may stay PENDING before its saga counts as failed")
+    group.add_argument("--follow-poll", type=float, default=FAST_POLL_S,
+                       help="poll interval of a followed order in its first second (the saga's resolution); a "
+                            "shopper's page would poll about once a second")
     group.add_argument("--saga-poll", type=float, default=0.25,
                        help="first poll interval of a followed order after its first second (50 ms before); "
                             "each later one is 1.5 times longer, up to 2 s")
@@ -96,6 +99,7 @@ class Options:
         self.think = (getattr(parsed, "think_min", 1.0), getattr(parsed, "think_max", 3.0))
         self.saga_timeout = getattr(parsed, "saga_timeout", 60.0)
         self.saga_poll = getattr(parsed, "saga_poll", 0.25)
+        self.follow_poll = getattr(parsed, "follow_poll", FAST_POLL_S)
         self.cancel_share = getattr(parsed, "cancel_share", 0.05)
         self.retries = getattr(parsed, "retries", 0)
         self.restock = getattr(parsed, "restock", 0)
@@ -385,11 +389,11 @@ class Shopper(HttpUser):
         status = "PENDING"
         slow_polls = 0
         while time.time() < deadline:
-            # Every 50 ms for the first second (a healthy saga takes a few hundred ms: the poll step is the
-            # measurement's resolution), then from --saga-poll seconds growing by half each time up to 2 s, so that
+            # Every --follow-poll (50 ms) for the first second (a healthy saga takes a few hundred ms: the poll step is
+            # the measurement's resolution), then from --saga-poll seconds growing by half each time up to 2 s, so that
             # an outage with hundreds of pending orders does not turn the followers into a polling storm.
             if time.time() - accepted < FAST_POLL_FOR_S:
-                time.sleep(FAST_POLL_S)
+                time.sleep(self.options.follow_poll)
             else:
                 time.sleep(min(self.options.saga_poll * 1.5 ** slow_polls, SLOW_POLL_MAX_S))
                 slow_polls += 1

@@ -4,7 +4,8 @@ Starts its own stack (state in .run/bench, ports 600 above the defaults, so it m
 each of `--repeats` rounds, measures each pair back to back:
 
 - checkout throughput and latency (Locust, `--tags checkout`, no think time, U users) vs a bare gunicorn + Flask
-  `GET /livez` with the kit's gunicorn settings, under the same U users;
+  `GET /livez` with the kit's gunicorn settings, under the same U users; the HTTP requests the shoppers sent per
+  checkout, and the throughput again with the followers polling at an order page's pace (1 s) instead of 50 ms;
 - one REST hop: the kit's ServiceClient (also with tracing) vs bare requests, taking turns every 50 calls;
 - Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched,
   taking turns every 50 messages (one at a time) or batch;
@@ -117,11 +118,17 @@ def figures(row: dict[str, str], seconds: float) -> dict[str, float]:
             "count": float(int(row["Request Count"]) - int(row["Failure Count"]))}
 
 
-def checkout_load(out: Path, settings, users: int, seconds: int, env: dict[str, str]) -> dict:
-    rows = run_locust(out, "checkout", [
+PAGE_FOLLOW_POLL_S = 1.0   # how often a shopper's order page would look: the followers' pace in the paced run
+
+
+def checkout_load(out: Path, settings, users: int, seconds: int, env: dict[str, str],
+                  follow_poll_s: float | None = None) -> dict:
+    """Checkout throughput; `follow_poll_s` paces the followers' first second (default: the saga's 50 ms)."""
+    pace = [] if follow_poll_s is None else ["--follow-poll", str(follow_poll_s)]
+    rows = run_locust(out, "checkout" if follow_poll_s is None else "checkout-paced", [
         "-f", "loadtests/locustfile.py", "--tags", "checkout", "--think-min", "0", "--think-max", "0",
         "--host", settings.service_url("cart"), "--inventory-host", settings.service_url("inventory"),
-        "--order-host", settings.service_url("order"), "--restock", "100000"], users, seconds, env)
+        "--order-host", settings.service_url("order"), "--restock", "100000", *pace], users, seconds, env)
     checkout = figures(rows[("POST", "cart /carts/{id}/checkout")], seconds)
     sagas = [row for (kind, _), row in rows.items() if kind == "SAGA"]
     saga = max(sagas, key=lambda row: int(row["Request Count"]))
@@ -259,6 +266,7 @@ def one_round(args: argparse.Namespace, out: Path, settings, env: dict[str, str]
     r: dict = {}
     r["load"], checkout_ms = checkout_load_with_cpu(out, settings, args.users, args.seconds, env, idle_per_s)
     r["rss"] = rss(settings)
+    r["paced"] = checkout_load(out, settings, args.users, args.seconds, env, PAGE_FOLLOW_POLL_S)
     bare_before = tree_cpu_s(bare.pid)
     r["livez"] = livez_load(out, args.users, args.seconds, env)
     livez_ms = 1000 * (tree_cpu_s(bare.pid) - bare_before) / max(r["livez"]["count"], 1.0)
@@ -369,6 +377,9 @@ def throughput_rows(t: Figures, results: dict, pick) -> None:
           "polls included)", pick("load", "requests", "http"), digits=1)
     t.row("follow_polls_per_checkout", "of which polls following the order to its end (every 50 ms in its first "
           "second)", pick("load", "requests", "follow"), digits=1)
+    t.row("checkouts_per_s_paced_followers_vs_livez", f"throughput as above with the followers polling every "
+          f"{PAGE_FOLLOW_POLL_S:g} s (an order page's pace, not the saga's resolution): checkouts/s vs bare "
+          "`GET /livez` req/s", pick("paced", "checkout", "per_s"), pick("livez", "per_s"), 1, 3)
 
 
 def one_shopper_rows(t: Figures, results: dict, pick) -> None:

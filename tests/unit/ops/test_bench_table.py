@@ -13,6 +13,7 @@ def a_round(checkouts_per_s: float, livez_per_s: float, cpu_ms: float, saga_p50:
     rest = {"per_s": 1000.0, "p50_us": 900.0, "p99_us": 2000.0}
     return {"load": {"checkout": {"per_s": checkouts_per_s, **latency}, "saga": latency,
                      "requests": {"http": 8.0, "follow": 5.5}},
+            "paced": {"checkout": {"per_s": checkouts_per_s * 1.5, **latency}},
             "livez": {"per_s": livez_per_s, **latency},
             "cpu": {"checkout_ms": cpu_ms, "livez_ms": 0.5},
             "saga_one": {"p50_ms": saga_p50, "p95_ms": saga_p50 * 2, "p99_ms": saga_p50 * 3, "checkout_p50_ms": 15.0},
