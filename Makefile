@@ -34,7 +34,7 @@ verify: bootstrap ## check the running system's invariants through its APIs
 # Fast tiers first, so a broken unit test fails the run before any stack starts.
 TEST_TIERS ?= $(wildcard tests/unit tests/deploy tests/integration tests/e2e tests/browser)
 
-test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser (PYTEST_ARGS=..., TEST_TIERS=tests/unit)
+test: bootstrap ## run the whole test suite: unit, deploy, integration, e2e, browser, then the HA short forms (PYTEST_ARGS=..., TEST_TIERS=tests/unit, TEST_HA=no)
 	$(PY) -m pytest $(PYTEST_ARGS) $(TEST_TIERS)
 	@$(MAKE) --no-print-directory test-ha-in-suite
 
