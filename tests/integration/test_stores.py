@@ -78,6 +78,21 @@ def test_concurrent_requests_with_one_idempotency_key_make_one_order_and_one_eve
     assert redis_client.llen(OUTBOX_KEY) == 1
 
 
+def test_a_retry_after_its_key_record_was_lost_answers_the_order_it_finds_and_writes_nothing(redis_client):
+    """The key's record is gone but its order (same id: derived from the key) is there: replay, never overwrite."""
+    from order_service import handlers
+    from order_service.adapters.order_store import idempotency_key
+
+    store = order_store(redis_client)
+    first, created = handlers.place_order(new_order("o-1", "key"), store)
+    redis_client.delete(idempotency_key("key"))
+    again, created_again = handlers.place_order(new_order("o-1", "key"), store)
+    assert created and not created_again and again == first
+    assert redis_client.llen(OUTBOX_KEY) == 1
+    with pytest.raises(IdempotencyConflict):
+        handlers.place_order(new_order("o-1", "key", qty=2), store)
+
+
 def test_a_key_reused_with_another_body_is_a_conflict(redis_client):
     from order_service import handlers
 

@@ -7,8 +7,19 @@ duplicates and stale events change nothing.
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, replace
 from enum import Enum
+
+# Order ids are derived from the Idempotency-Key (UUID v5 in this namespace), so the same request gets the same id
+# even where the key's own record was lost: a Redis failover that drops an order after its OrderPlaced went out, and
+# cart's retry with the same key, place the same order again, and inventory's reservation for it (keyed by order
+# id) answers the first one instead of holding stock twice.
+ORDER_ID_NAMESPACE = uuid.UUID("5f0c1c9e-7d3a-5b8e-9a51-2f6d0b4c8e17")
+
+
+def order_id_for(idempotency_key: str) -> str:
+    return str(uuid.uuid5(ORDER_ID_NAMESPACE, idempotency_key))
 
 
 class OrderStatus(str, Enum):

@@ -49,6 +49,17 @@ def test_a_replayed_key_answers_200_with_the_first_order(app):
     assert again.status_code == 200 and again.get_json()["order_id"] == first["order_id"]
 
 
+def test_an_order_id_is_derived_from_its_idempotency_key(app):
+    import uuid
+
+    from order_service.domain import order_id_for
+
+    client = app.test_client()
+    first = place(client, "key-a").get_json()["order_id"]
+    assert first == order_id_for("key-a") and uuid.UUID(first).version == 5
+    assert place(client, "key-b").get_json()["order_id"] != first
+
+
 def test_orders_are_listed_and_read_one_by_one(app):
     client = app.test_client()
     ids = [place(client, f"k-{n}").get_json()["order_id"] for n in range(3)]

@@ -106,6 +106,8 @@ class OrderStore:
 
         def apply(pipe: redis.client.Pipeline) -> tuple[Order, bool]:
             existing_id = pipe.get(idem)
+            if not existing_id and pipe.exists(order_key(order.order_id)):
+                existing_id = order.order_id   # the key's record is gone, its order is not: never overwrite it
             if existing_id:
                 existing = decode_order(pipe.get(order_key(existing_id)))
                 if not same_request(existing, order):
@@ -120,7 +122,7 @@ class OrderStore:
             ring_outbox(pipe)
             return order, True
 
-        stored, created = self.redis.transaction(apply, idem, value_from_callable=True)
+        stored, created = self.redis.transaction(apply, idem, order_key(order.order_id), value_from_callable=True)
         try:
             self._confirm(stored.order_id)   # a replay confirms too: its first answer may have been a 503
         except WriteNotHeld:

@@ -1,7 +1,6 @@
 """HTTP -> order commands."""
 from __future__ import annotations
 
-import uuid
 from typing import Callable
 
 from flask import Blueprint, jsonify, request
@@ -12,7 +11,7 @@ from faultline_kit.problems import PageQuery, PageRequest, Problem, parse_body
 
 from .. import handlers
 from ..adapters.order_store import IdempotencyConflict, OrderStore
-from ..domain import InvalidTransition, Order, OrderLine
+from ..domain import InvalidTransition, Order, OrderLine, order_id_for
 
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$"
 IDEMPOTENCY_KEY_MAX = 128
@@ -72,7 +71,7 @@ def order_blueprint(store: OrderStore, now: Callable[[], str]) -> Blueprint:
         key = required_idempotency_key()
         body: PlaceOrder = parse_body(request, PlaceOrder)  # type: ignore[assignment]
         lines = tuple(OrderLine(l.sku, l.quantity, l.unit_price_cents) for l in body.lines)
-        order = Order.place(str(uuid.uuid4()), key, body.cart_id, body.email, lines, now())
+        order = Order.place(order_id_for(key), key, body.cart_id, body.email, lines, now())
         try:
             stored, created = handlers.place_order(order, store)
         except IdempotencyConflict as exc:
