@@ -105,11 +105,13 @@ class OrderStore:
         idem = idempotency_key(order.idempotency_key)
 
         def apply(pipe: redis.client.Pipeline) -> tuple[Order, bool]:
-            existing_id = pipe.get(idem)
-            if not existing_id and pipe.exists(order_key(order.order_id)):
-                existing_id = order.order_id   # the key's record is gone, its order is not: never overwrite it
-            if existing_id:
-                existing = decode_order(pipe.get(order_key(existing_id)))
+            # One read for both: the key's record, and the order under the id the key gives (it may be there
+            # without its key's record; it is never overwritten).
+            existing_id, raw = pipe.mget(idem, order_key(order.order_id))
+            if existing_id and existing_id != order.order_id:   # placed before ids came from the key
+                raw = pipe.get(order_key(existing_id))
+            if raw:
+                existing = decode_order(raw)
                 if not same_request(existing, order):
                     raise IdempotencyConflict(existing)
                 return existing, False
