@@ -106,9 +106,14 @@ def request_stop(settings: Settings, names: list[str]) -> None:
 def stop_together(settings: Settings, names: list[str], deadline_s: float) -> bool:
     """Stop programs all at once (request_stop); True once none is running any more."""
     request_stop(settings, names)
+    return wait_stopped(settings, names, deadline_s)
+
+
+def wait_stopped(settings: Settings, names: list[str], deadline_s: float, interval_s: float = 0.2) -> bool:
+    """True once supervisord runs none of `names` any more (nor is starting or stopping one), within `deadline_s`."""
     running = ("STARTING", "RUNNING", "BACKOFF", "STOPPING")
     return wait_until(lambda: not any(p.qualified_name in names and p.state in running
-                                      for p in processes(settings)), deadline_s, interval_s=0.2)
+                                      for p in processes(settings)), deadline_s, interval_s=interval_s)
 
 
 def processes(settings: Settings) -> list[ProcessInfo]:

@@ -200,8 +200,7 @@ class LocalBackend:
         finally:
             for pid in frozen.values():
                 _signal_group(pid, signal.SIGKILL)
-        if not probes.wait_until(lambda: all(self._pids().get(n, ("UNKNOWN", 0))[0] in ("STOPPED", "EXITED")
-                                             for n in names), STOP_DEADLINE_S, interval_s=0.05):
+        if not supervisor.wait_stopped(self.settings, names, STOP_DEADLINE_S, interval_s=0.05):
             raise StackError(f"supervisord did not record {', '.join(names)} as stopped within {STOP_DEADLINE_S:.0f} s")
 
     def _restarted(self, name: str, old_pid: int) -> bool:
