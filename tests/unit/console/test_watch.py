@@ -91,3 +91,17 @@ def test_the_idle_interval_comes_from_the_environment_and_is_checked():
     assert ConsoleSettings.from_env({"FAULTLINE_CONSOLE_IDLE_INTERVAL_S": "12"}).idle_interval_s == 12.0
     with pytest.raises(SettingsError):
         ConsoleSettings.from_env({"FAULTLINE_CONSOLE_IDLE_INTERVAL_S": "0.2"})
+
+
+def test_the_slow_readings_read_everything_when_asked_and_every_third_round_otherwise():
+    from console_service.adapters.collector import Collector
+    from faultline_kit.membership import MembershipView
+
+    reads = []
+    collector = Collector(lambda: [], MembershipView("console"), None, None,
+                          replication=lambda: reads.append(1) or {"kafka": {}, "redis": {}})
+    for _ in range(4):
+        collector.read_slow()
+    assert len(reads) == 2            # rounds 0 and 3
+    collector.read_slow(everything=True)
+    assert len(reads) == 3

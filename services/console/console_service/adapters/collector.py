@@ -216,19 +216,20 @@ class Collector:
                            slow["orders"], chaos_status(self.chaos_file), full=metrics,
                            replication=slow["replication"])
 
-    def read_slow(self) -> None:
+    def read_slow(self, everything: bool | None = None) -> None:
         """The readings that cost more: Kafka's topic depths every `slow_every_s`, the whole order listing (order
-        reads every order from Redis for it) every `orders_every` of those rounds."""
+        reads every order from Redis for it) and the replication view every `orders_every` of those rounds, or
+        whenever `everything` says so."""
+        if everything is None:
+            everything = self._slow_round % self.orders_every == 0
+        self._slow_round += 1
         depths = self.depths.read() if self.depths else None
         with self._slow_lock:
-            orders = self._slow["orders"]
-        if self.order_url and self._slow_round % self.orders_every == 0:
-            orders = orders_by_status(self.order_url, self.http)
-        with self._slow_lock:
-            replication = self._slow["replication"]
-        if self._slow_round % self.orders_every == 0:   # an admin client to every broker: as seldom as the orders
-            replication = self._replication()
-        self._slow_round += 1
+            orders, replication = self._slow["orders"], self._slow["replication"]
+        if everything:
+            if self.order_url:
+                orders = orders_by_status(self.order_url, self.http)
+            replication = self._replication()   # an admin client to every broker: as seldom as the orders
         with self._slow_lock:
             self._slow = {"depths": depths, "orders": orders, "replication": replication}
 
@@ -242,9 +243,14 @@ class Collector:
             return {"kafka": {"error": repr(error)}, "redis": {"error": repr(error)}}
 
     def run_slow(self, stop: threading.Event) -> None:
+        watched_before = False
         while not stop.is_set():
             started = time.monotonic()
-            self.read_slow()
+            watched = self.watchers.watched()
+            # Unwatched rounds are rare, so each reads everything; so does the first round a page just opened
+            # waits for, or the page would show readings up to three idle rounds old.
+            self.read_slow(everything=True if not (watched and watched_before) else None)
+            watched_before = watched
             pace = self.watchers.pace(self.slow_every_s, self.slow_idle_every_s)
             self.watchers.sleep(stop, max(pace - (time.monotonic() - started), 0.2))
         if self.depths:
