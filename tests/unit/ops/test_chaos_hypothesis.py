@@ -80,3 +80,13 @@ def test_a_customer_who_ran_into_the_next_fault_is_not_judged_by_the_window_it_s
     timeline.add(Flow(1.0, "a", True, "o1", 1, "202", end=1.5))
     timeline.add(Flow(9.5, "b", False, None, 3, "503", end=12.0))
     assert evaluate(CheckSpec("checkout_success", min=1.0), timeline, Window(0, 10)).ok
+
+
+def test_a_request_that_ran_into_the_next_fault_is_judged_by_neither_step():
+    timeline = Timeline()
+    timeline.add(Request(1.0, "checkout", "202", 20.0, True))
+    # started in the first step, answered 503 five seconds later, after the second fault began at 2 s
+    timeline.add(Request(1.9, "checkout", "503", 5000.0, False))
+    first = Window(0, 2, "cut", answered_by=2.0)
+    assert evaluate(CheckSpec("failed_statuses", allowed=()), timeline, first).ok
+    assert not evaluate(CheckSpec("failed_statuses", allowed=()), timeline, Window(0, 2, "last step")).ok

@@ -152,7 +152,8 @@ def _hypothesis_section(result: RunResult) -> list[str]:
     if result.after:
         start = (result.fault_end or 0) + (result.recovery_s or 0)
         rows += _check_rows("after", Window(start, start + exp.window_s), result.after)
-    return _section("Hypothesis", "Checks are judged on requests and checkouts *started* in the window.", "",
+    return _section("Hypothesis", "Checks are judged on requests and checkouts *started* in the window; one "
+                    "answered only after the next fault began ran into that fault and is judged by neither step.", "",
                     _table(["phase", "window", "check", "expected", "observed", "verdict"], rows))
 
 

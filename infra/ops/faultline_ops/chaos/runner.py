@@ -255,7 +255,7 @@ class Runner:
         for index, (step, fault, start, lifted, ready_after) in enumerate(applied):
             later = [other[2] for other in applied[index + 1:] if other[2] > start]
             until = later[0] if later else lifted + (ready_after or 0.0)
-            window = Window(start, max(until, start + 0.5), step.name)
+            window = Window(start, max(until, start + 0.5), step.name, answered_by=later[0] if later else None)
             specs = step.during if step.during is not None else exp.during
             results = hypothesis.evaluate_all(specs, snapshot, window)
             if step.failover_within_s is not None:

@@ -56,11 +56,14 @@ class Settled:
 
 @dataclass(frozen=True)
 class Window:
-    """A stretch of the run: a fault window (`label` names the step) or a judged phase."""
+    """A stretch of the run: a fault window (`label` names the step) or a judged phase. `answered_by`, when set,
+    is when the next fault began: a request started in the window but answered after that ran into the next
+    fault, and is judged by neither step (as a customer is, see `flows_in`)."""
 
     start: float
     end: float
     label: str = ""
+    answered_by: float | None = None
 
     def __contains__(self, t: float) -> bool:
         return self.start <= t < self.end
@@ -104,7 +107,8 @@ class Timeline:
                             list(self.faults), list(self.settled))
 
     def requests_in(self, window: Window, kind: str | None = None) -> list[Request]:
-        return [r for r in self.requests if r.t in window and (kind is None or r.kind == kind)]
+        return [r for r in self.requests if r.t in window and (kind is None or r.kind == kind)
+                and (window.answered_by is None or r.t + r.latency_ms / 1000.0 <= window.answered_by)]
 
     def flows_in(self, window: Window) -> list[Flow]:
         """Customers who started and had their answer within the window: one that started just before the next
