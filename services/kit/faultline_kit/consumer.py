@@ -296,23 +296,45 @@ class ConsumerLoop:
                          and broker_reachable(self.spec.bootstrap_servers)):
                 outage.answered()
             self.stats.assigned = sorted(f"{tp.topic}-{tp.partition}" for tp in consumer.assignment())
-            processed: dict[TopicPartition, OffsetAndMetadata] = {}
-            try:
-                for partition, records in batch.items():
-                    for record in records:
-                        if stop.is_set():
-                            return
-                        self._process(record, stop)
-                        processed[partition] = OffsetAndMetadata(record.offset + 1, "", -1)
-            except (DependencyDown, KafkaUnavailable) as exc:
+            processed, failure = self._handle_batch(batch, stop)
+            if failure is not None:
                 self.stats.dependency_failures += 1
-                log.warning("%s: dependency failed (%s); rewinding and backing off", self.name, exc)
+                log.warning("%s: dependency failed (%s); rewinding and backing off", self.name, failure)
                 self._rewind(consumer, batch, processed)
+            uncommitted.update(processed)
+            self._commit(consumer, uncommitted, outage)
+            self._measure_lag(consumer, processed)
+            if failure is not None:
                 stop.wait(0.5)
-            finally:
-                uncommitted.update(processed)
-                self._commit(consumer, uncommitted, outage)
-                self._measure_lag(consumer, processed)
+
+    def _handle_batch(self, batch, stop: threading.Event) -> tuple[dict[TopicPartition, OffsetAndMetadata],
+                                                                      Exception | None]:
+        """Process one poll's records in order, the events their handlers publish sent at once and acknowledged
+        together at the end (`acks_deferred`): one ack round trip per poll, not one per event. Returns the offsets
+        safe to commit, those past records whose every event was acknowledged, and what stopped the batch early
+        (a dependency down, Kafka not taking the events), if anything."""
+        done: list[tuple[TopicPartition, int, int]] = []  # (partition, next offset, sends so far)
+        failure: Exception | None = None
+        with self._publisher.acks_deferred() as acks:
+            try:
+                for partition, record in ((p, r) for p, records in batch.items() for r in records):
+                    if stop.is_set():
+                        break
+                    self._process(record, stop)
+                    done.append((partition, record.offset + 1, acks.sent))
+            except (DependencyDown, KafkaUnavailable) as exc:
+                failure = exc
+            finally:  # anything else goes up to `run` (a new consumer, back to the last commit) after the acks
+                sent = acks.sent
+                acked = acks.settle()
+        if acked < sent and failure is None:
+            failure = KafkaUnavailable(f"{acked} of the poll's {sent} sends acknowledged")
+        processed: dict[TopicPartition, OffsetAndMetadata] = {}
+        for partition, next_offset, sends in done:
+            if sends > acked:
+                break
+            processed[partition] = OffsetAndMetadata(next_offset, "", -1)
+        return processed, failure
 
     @staticmethod
     def _rewind(consumer: KafkaConsumer, batch, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:

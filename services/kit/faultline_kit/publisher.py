@@ -4,6 +4,8 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+from contextlib import contextmanager
+from typing import Iterator
 
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
@@ -41,8 +43,47 @@ def broker_reachable(bootstrap_servers: str, timeout_s: float = 0.5) -> bool:
     return False
 
 
+class AckBatch:
+    """Sends whose acks are awaited later, together: what `EventPublisher.acks_deferred` collects.
+
+    `sent` counts the sends so far; `settle` waits for their acks in send order and says how many were acknowledged
+    before the first that was not (the rest count as not acknowledged, even if the broker took some of them).
+    """
+
+    def __init__(self, publisher: "EventPublisher") -> None:
+        self._publisher = publisher
+        self._pending: list[tuple[object, trace.Span]] = []
+
+    @property
+    def sent(self) -> int:
+        return len(self._pending)
+
+    def add(self, futures: list, spans: list[trace.Span]) -> None:
+        self._pending.extend(zip(futures, spans))
+
+    def settle(self) -> int:
+        """Wait for every ack (each within the publisher's ack timeout); end every span; the acknowledged count."""
+        pending, self._pending = self._pending, []
+        acked = 0
+        try:
+            for future, span in pending:
+                future.get(timeout=self._publisher.ack_timeout_s)
+                acked += 1
+        except KafkaError as exc:
+            log.warning("%d of %d deferred sends acknowledged; the rest are not: %r", acked, len(pending), exc)
+            for _, span in pending[acked:]:
+                span.record_exception(exc)
+                span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
+            self._publisher.discard()
+        finally:
+            for _, span in pending:
+                span.end()
+        return acked
+
+
 class EventPublisher:
-    """Publishes envelopes keyed by aggregate id with an idempotent producer (acks=all) and waits for the ack.
+    """Publishes envelopes keyed by aggregate id with an idempotent producer (acks=all) and waits for the ack, or,
+    inside `acks_deferred`, leaves the wait to the caller's `AckBatch` (a consumer's whole poll at once).
 
     The producer is created on first use, so a service starts even while Kafka is down.
     """
@@ -56,6 +97,25 @@ class EventPublisher:
         self._max_block_ms = max_block_ms
         self._producer: KafkaProducer | None = None
         self._lock = threading.Lock()
+        self._deferring = threading.local()
+
+    @property
+    def ack_timeout_s(self) -> float:
+        return self._ack_timeout_s
+
+    @contextmanager
+    def acks_deferred(self) -> Iterator[AckBatch]:
+        """While inside, this thread's `publish`/`publish_all` send and return without waiting for the ack: the
+        yielded batch holds the acks for its owner to `settle` (every send of one consumer poll, awaited together
+        before its commit: one round trip per poll instead of one per handled event). Other threads are not
+        affected; `publish_raw` (retry and dead-letter topics) still waits."""
+        batch = AckBatch(self)
+        previous = getattr(self._deferring, "batch", None)
+        self._deferring.batch = batch
+        try:
+            yield batch
+        finally:
+            self._deferring.batch = previous
 
     def _connected_producer(self) -> KafkaProducer:
         with self._lock:
@@ -99,29 +159,36 @@ class EventPublisher:
         self.publish_all([(topic, envelope, parent)], headers)
 
     def publish_all(self, messages: list[tuple[str, Envelope, Context | None]], headers: Headers | None = None) -> None:
-        """Send every message, then wait for every ack (in order per key, far faster than one at a time).
+        """Send every message, then wait for every ack (in order per key, far faster than one at a time); inside
+        `acks_deferred`, only send: the batch waits.
 
         Each message gets its own producer span, child of its own parent context, injected into its headers.
         """
         producer = self._connected_producer()
         spans = [self._send_span(topic, envelope, parent) for topic, envelope, parent in messages]
+        deferred_to: AckBatch | None = getattr(self._deferring, "batch", None)
         try:
             futures = [
                 producer.send(topic, key=envelope.key(), value=envelope.encode(),
                               headers=headers_with_context(list(headers or []), trace.set_span_in_context(span)))
                 for (topic, envelope, _), span in zip(messages, spans)
             ]
+            if deferred_to is not None:
+                deferred_to.add(futures, spans)
+                return
             for future in futures:
                 future.get(timeout=self._ack_timeout_s)
         except KafkaError as exc:
             for span in spans:
                 span.record_exception(exc)
                 span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
-            self._discard()
+            deferred_to = None  # a send that failed is not the batch's: its spans end here
+            self.discard()
             raise KafkaUnavailable(f"publish of {len(messages)} messages failed: {exc!r}") from exc
         finally:
-            for span in spans:
-                span.end()
+            if deferred_to is None:
+                for span in spans:
+                    span.end()
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None) -> None:
         """Forward bytes as they are (retry and dead-letter topics), traced as a child of the current span."""
@@ -134,10 +201,10 @@ class EventPublisher:
                     [(k, v) for k, v in headers or [] if k not in TRACE_HEADERS]))
                 future.get(timeout=self._ack_timeout_s)
             except KafkaError as exc:
-                self._discard()
+                self.discard()
                 raise KafkaUnavailable(f"publish to {topic} failed: {exc!r}") from exc
 
-    def _discard(self) -> None:
+    def discard(self) -> None:
         """Drop a producer whose send failed; the next publish connects a new one. After a broker crash with batches
         in flight, kafka-python's idempotent producer can stay wedged (every later send times out) until replaced."""
         with self._lock:

@@ -1,5 +1,6 @@
 """What the consumer loop does with its KafkaConsumer when the broker goes away: keep it, or build a new one."""
 import threading
+from contextlib import contextmanager
 
 from kafka.errors import (CoordinatorNotAvailableError, FencedInstanceIdError, IllegalStateError,
                           KafkaConnectionError, KafkaTimeoutError, NodeNotReadyError)
@@ -30,7 +31,11 @@ class ScriptedConsumer:
     def __init__(self, polls, commits=(), stop: threading.Event | None = None):
         self.polls, self.commits, self.stop = list(polls), list(commits), stop
         self.committed: list[dict] = []
+        self.seeks: list[tuple[TopicPartition, int]] = []
         self.closed = False
+
+    def seek(self, partition, offset):
+        self.seeks.append((partition, offset))
 
     def poll(self, timeout_ms):
         if not self.polls:
@@ -61,24 +66,62 @@ class ScriptedConsumer:
 
 
 class Handler:
-    def __init__(self):
+    """Records what it handles; publishes one event per envelope when given a publisher (as inventory answers)."""
+
+    def __init__(self, publisher=None):
         self.seen = []
+        self.publisher = publisher
 
     def handles(self, event_type):
         return event_type == "Ping"
 
     def __call__(self, envelope):
         self.seen.append(envelope.payload["n"])
+        if self.publisher is not None:
+            self.publisher.publish_all([("answers", envelope, None)])
+
+
+class DeferringPublisher:
+    """The publisher's deferral as the loop sees it: sends counted, acks settled at the end, the first
+    `acks_until` acknowledged and the rest not (None: all)."""
+
+    def __init__(self, acks_until=None):
+        self.acks_until = acks_until
+        self.settled: list[tuple[int, int]] = []  # (sent, acked) per batch
+        self._batch = None
+
+    def publish_all(self, messages, headers=None):
+        assert self._batch is not None, "a handler's publish outside the loop's deferral"
+        self._batch.sent += len(messages)
+
+    @contextmanager
+    def acks_deferred(self):
+        publisher = self
+
+        class Batch:
+            sent = 0
+
+            def settle(self):
+                acked = self.sent if publisher.acks_until is None else min(self.sent, publisher.acks_until)
+                publisher.settled.append((self.sent, acked))
+                self.sent = 0
+                return acked
+        self._batch = Batch()
+        try:
+            yield self._batch
+        finally:
+            self._batch = None
 
 
 def ping(n: int) -> bytes:
     return EnvelopeStamper("p", LamportClock(), WallClock()).stamp(Ping(n=n), "a", 1).encode()
 
 
-def loop_over(consumers: list[ScriptedConsumer]) -> tuple[ConsumerLoop, Handler]:
-    handler = Handler()
+def loop_over(consumers: list[ScriptedConsumer], publisher=None, publishes=False) -> tuple[ConsumerLoop, Handler]:
+    publisher = publisher or DeferringPublisher()
+    handler = Handler(publisher if publishes else None)
     spec = ConsumerSpec("127.0.0.1:1", "order", ("orders",), "order-1", RetryPolicy())
-    loop = ConsumerLoop(spec, handler, publisher=None)
+    loop = ConsumerLoop(spec, handler, publisher=publisher)
     built = iter(consumers)
 
     def connect():
@@ -136,3 +179,27 @@ def test_a_fenced_consumer_is_closed_and_replaced():
     loop, handler = loop_over([fenced, fresh])
     run_until_stopped(loop, stop)
     assert fenced.closed and loop.stats.consumers_built == 2 and handler.seen == [2]
+
+
+def test_the_events_of_one_poll_are_acknowledged_together_before_its_commit():
+    stop = threading.Event()
+    consumer = ScriptedConsumer([{PARTITION: [Record(4, ping(1)), Record(5, ping(2)), Record(6, ping(3))]}],
+                                stop=stop)
+    publisher = DeferringPublisher()
+    loop, handler = loop_over([consumer], publisher, publishes=True)
+    run_until_stopped(loop, stop)
+    assert handler.seen == [1, 2, 3]
+    assert publisher.settled[0] == (3, 3)  # one settle for the poll's three events
+    assert consumer.committed == [{PARTITION: OffsetAndMetadata(7, "", -1)}]
+
+
+def test_records_whose_events_were_not_acknowledged_are_not_committed_and_come_again():
+    stop = threading.Event()
+    consumer = ScriptedConsumer([{PARTITION: [Record(4, ping(1)), Record(5, ping(2)), Record(6, ping(3))]}],
+                                stop=stop)
+    publisher = DeferringPublisher(acks_until=1)  # the broker took the first answer only
+    loop, handler = loop_over([consumer], publisher, publishes=True)
+    run_until_stopped(loop, stop)
+    assert consumer.committed == [{PARTITION: OffsetAndMetadata(5, "", -1)}]
+    assert consumer.seeks == [(PARTITION, 5)]  # the two unacknowledged records are polled again
+    assert loop.stats.dependency_failures == 1

@@ -121,5 +121,5 @@ def test_a_producer_that_cannot_close_cleanly_is_still_discarded():
 
     publisher = EventPublisher("127.0.0.1:1", client_id="test")
     publisher._producer = Wedged()
-    publisher._discard()
+    publisher.discard()
     assert publisher._producer is None
