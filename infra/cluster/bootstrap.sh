@@ -38,11 +38,19 @@ KUBERNETES_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubelet 
 # is a module of ours that requires it and points each staging module at its release. One `go build` for all seven
 # binaries, so the packages they share compile once. The version is stamped as upstream's release builds do.
 build_kubernetes() {
-  local dir="$CLUSTER_DIR/kubernetes" stamp="$BIN/.kubernetes.sha256" want version ldflags tool missing=0
+  local dir="$CLUSTER_DIR/kubernetes" stamp="$BIN/.kubernetes.sha256" want version ldflags tool missing=0 built
   want="$(hash_files "$dir/go.mod" "$dir/go.sum")"
+  # The release go.mod requires (in a require block or on a line of its own); without it the binaries carry an
+  # empty version, and kubeadm panics at start ("version string "" doesn't match expected regular expression").
+  version="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3} $1 == "k8s.io/kubernetes" {print $2}' \
+    "$dir/go.mod")"
+  [[ "$version" =~ ^v1\.[0-9]+\.[0-9]+$ ]] || die "no k8s.io/kubernetes release in $dir/go.mod (found '$version')"
   for tool in "${KUBERNETES_TOOLS[@]}"; do [[ -x "$BIN/$tool" ]] || missing=1; done
-  [[ $missing -eq 0 && -f "$stamp" && "$(cat "$stamp")" == "$want" ]] && return 0
-  version="$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$dir/go.mod")"
+  if [[ $missing -eq 0 && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    built="$("$BIN/kubeadm" version -o short 2>/dev/null)" || built=""
+    [[ "$built" == "$version" ]] && return 0
+    say "the cached Kubernetes binaries say version '${built:0:40}', not $version: building them again"
+  fi
   say "building Kubernetes $version (${KUBERNETES_TOOLS[*]}) into $BIN: a large build, once (~25-40 min on 2 cores)"
   ldflags="-s -w"
   local minor="${version#v1.}"; minor="${minor%%.*}"
@@ -53,6 +61,8 @@ build_kubernetes() {
   local packages=()
   for tool in "${KUBERNETES_TOOLS[@]}"; do packages+=("k8s.io/kubernetes/cmd/$tool"); done
   (cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=mod go build -trimpath -ldflags "$ldflags" -o "$BIN/" "${packages[@]}")
+  built="$("$BIN/kubeadm" version -o short 2>&1)" || die "the kubeadm just built does not start: ${built:0:300}"
+  [[ "$built" == "$version" ]] || die "the kubeadm just built says version '$built', not $version"
   echo "$want" >"$stamp"
 }
 
