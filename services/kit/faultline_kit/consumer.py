@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -149,6 +149,19 @@ class EnvelopeHandler(Protocol):
     def __call__(self, envelope: Envelope) -> None: ...
 
 
+class _NoSends:
+    """The acks of a loop without a publisher: none."""
+
+    sent = 0
+
+    @staticmethod
+    def settle() -> int:
+        return 0
+
+
+_NO_SENDS = _NoSends()
+
+
 class ConsumerLoop:
     """Consumes `spec.topics` as `spec.group` with auto-commit off: process, then commit offset+1.
 
@@ -159,7 +172,7 @@ class ConsumerLoop:
     SMTP delays work, it does not burn it into the dead-letter topic.
     """
 
-    def __init__(self, spec: ConsumerSpec, handler: EnvelopeHandler, publisher: EventPublisher,
+    def __init__(self, spec: ConsumerSpec, handler: EnvelopeHandler, publisher: EventPublisher | None,
                  dependencies: tuple[Dependency, ...] = (), tracer: trace.Tracer | None = None) -> None:
         self.spec = spec
         self._handler = handler
@@ -315,7 +328,7 @@ class ConsumerLoop:
         (a dependency down, Kafka not taking the events), if anything."""
         done: list[tuple[TopicPartition, int, int]] = []  # (partition, next offset, sends so far)
         failure: Exception | None = None
-        with self._publisher.acks_deferred() as acks:
+        with self._acks_deferred() as acks:
             try:
                 for partition, record in ((p, r) for p, records in batch.items() for r in records):
                     if stop.is_set():
@@ -335,6 +348,11 @@ class ConsumerLoop:
                 break
             processed[partition] = OffsetAndMetadata(next_offset, "", -1)
         return processed, failure
+
+    def _acks_deferred(self):
+        """The publisher's deferral of acks; a loop built without a publisher (its handler never publishes: the
+        handover measurement, some tests) has nothing to wait for."""
+        return self._publisher.acks_deferred() if self._publisher is not None else nullcontext(_NO_SENDS)
 
     @staticmethod
     def _rewind(consumer: KafkaConsumer, batch, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:

@@ -203,3 +203,15 @@ def test_records_whose_events_were_not_acknowledged_are_not_committed_and_come_a
     assert consumer.committed == [{PARTITION: OffsetAndMetadata(5, "", -1)}]
     assert consumer.seeks == [(PARTITION, 5)]  # the two unacknowledged records are polled again
     assert loop.stats.dependency_failures == 1
+
+
+def test_a_loop_without_a_publisher_handles_and_commits():
+    stop = threading.Event()
+    consumer = ScriptedConsumer([{PARTITION: [Record(4, ping(1))]}], stop=stop)
+    handler = Handler()
+    loop = ConsumerLoop(ConsumerSpec("127.0.0.1:1", "order", ("orders",), "order-1", RetryPolicy()), handler,
+                        publisher=None)
+    loop._connect = lambda: consumer
+    loop._leave_group = lambda: None
+    run_until_stopped(loop, stop)
+    assert handler.seen == [1] and consumer.committed == [{PARTITION: OffsetAndMetadata(5, "", -1)}]
