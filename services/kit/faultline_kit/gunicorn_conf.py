@@ -6,7 +6,11 @@ relays). SIGTERM, all within 10 s:
    balancer (HAProxy checks every 1 s, two failures) or a Kubernetes endpoint update stops sending it traffic
    before it stops accepting: nobody's request waits in a listen queue nobody reads; every answer in that window
    says `Connection: close`, so a keep-alive client (which kube-proxy's conntrack keeps pinned to this pod after
-   the Service dropped it) reconnects to a ready instance instead of finding its connection closed under it;
+   the Service dropped it) reconnects to a ready instance instead of finding its connection closed under it; and
+   the connections idle at SIGTERM are closed at once (within the worker's next 1 s turn), while it still serves:
+   gthread's worker stops reading idle keep-alive connections when it stops accepting but leaves them open until
+   the process exits, so a client idle through the drain sent its next request into a connection nobody read and
+   got a reset (the cluster's rolling-restart test caught one such GET);
 2. the worker stops accepting and finishes the requests in flight;
 3. worker_exit stops the background tasks: consumers commit their offsets (static group members: the group keeps
    their partitions for the session timeout, for the instance to come back under its id).
@@ -44,19 +48,30 @@ def post_worker_init(worker):
     runtime = worker.wsgi.extensions.get(EXTENSION_KEY)
     if runtime is not None:
         runtime.start()
-        _drain_before_exit(runtime)
+        _drain_before_exit(worker, runtime)
 
 
-def _drain_before_exit(runtime):
-    """Turn not-ready on SIGTERM and hand the signal to gunicorn only after the drain delay."""
+def _drain_before_exit(worker, runtime):
+    """Turn not-ready on SIGTERM, close the idle keep-alive connections, and hand the signal to gunicorn only after
+    the drain delay."""
     stop_accepting = signal.getsignal(signal.SIGTERM)
 
     def on_sigterm(signum, frame):
         runtime.draining = True
+        close_idle_connections(worker)
         threading.Timer(drain_delay_s, stop_accepting, args=(signum, frame)).start()
 
     if drain_delay_s > 0 and callable(stop_accepting):
         signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def close_idle_connections(worker):
+    """From now on no connection is kept alive (keepalive 0: gthread closes each after its answer), and those idle
+    now expire at once: gthread's worker closes expired keep-alive connections at every turn of its loop (gunicorn
+    23's `murder_keepalived` over `_keep`, by each connection's `timeout`)."""
+    worker.cfg.set("keepalive", 0)
+    for conn in list(getattr(worker, "_keep", ())):
+        conn.timeout = 0
 
 
 def pre_request(worker, req):
