@@ -153,6 +153,7 @@ class _NoSends:
     """The acks of a loop without a publisher: none."""
 
     sent = 0
+    error = None
 
     @staticmethod
     def settle() -> int:
@@ -341,7 +342,7 @@ class ConsumerLoop:
                 sent = acks.sent
                 acked = acks.settle()
         if acked < sent and failure is None:
-            failure = KafkaUnavailable(f"{acked} of the poll's {sent} sends acknowledged")
+            failure = KafkaUnavailable(f"{acked} of the poll's {sent} sends acknowledged: {acks.error!r}")
         processed: dict[TopicPartition, OffsetAndMetadata] = {}
         for partition, next_offset, sends in done:
             if sends > acked:

@@ -43,16 +43,25 @@ def broker_reachable(bootstrap_servers: str, timeout_s: float = 0.5) -> bool:
     return False
 
 
+def _mark_failed(spans: list[trace.Span], exc: BaseException) -> None:
+    for span in spans:
+        span.record_exception(exc)
+        span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
+
+
 class AckBatch:
-    """Sends whose acks are awaited later, together: what `EventPublisher.acks_deferred` collects.
+    """Sends whose acks are awaited together: what `publish_all` waits for at once, or what
+    `EventPublisher.acks_deferred` collects for its owner to wait for later.
 
     `sent` counts the sends so far; `settle` waits for their acks in send order and says how many were acknowledged
-    before the first that was not (the rest count as not acknowledged, even if the broker took some of them).
+    before the first that was not (the rest count as not acknowledged, even if the broker took some of them);
+    `error` is what the first unacknowledged one failed with.
     """
 
     def __init__(self, publisher: "EventPublisher") -> None:
         self._publisher = publisher
         self._pending: list[tuple[object, trace.Span]] = []
+        self.error: KafkaError | None = None
 
     @property
     def sent(self) -> int:
@@ -62,18 +71,17 @@ class AckBatch:
         self._pending.extend(zip(futures, spans))
 
     def settle(self) -> int:
-        """Wait for every ack (each within the publisher's ack timeout); end every span; the acknowledged count."""
+        """Wait for every ack (each within the publisher's ack timeout); end every span; the acknowledged count.
+        On a missing ack the producer is discarded (see `EventPublisher.discard`)."""
         pending, self._pending = self._pending, []
         acked = 0
         try:
-            for future, span in pending:
+            for future, _ in pending:
                 future.get(timeout=self._publisher.ack_timeout_s)
                 acked += 1
         except KafkaError as exc:
-            log.warning("%d of %d deferred sends acknowledged; the rest are not: %r", acked, len(pending), exc)
-            for _, span in pending[acked:]:
-                span.record_exception(exc)
-                span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
+            self.error = exc
+            _mark_failed([span for _, span in pending[acked:]], exc)
             self._publisher.discard()
         finally:
             for _, span in pending:
@@ -166,29 +174,26 @@ class EventPublisher:
         """
         producer = self._connected_producer()
         spans = [self._send_span(topic, envelope, parent) for topic, envelope, parent in messages]
-        deferred_to: AckBatch | None = getattr(self._deferring, "batch", None)
+        futures = None
         try:
             futures = [
                 producer.send(topic, key=envelope.key(), value=envelope.encode(),
                               headers=headers_with_context(list(headers or []), trace.set_span_in_context(span)))
                 for (topic, envelope, _), span in zip(messages, spans)
             ]
-            if deferred_to is not None:
-                deferred_to.add(futures, spans)
-                return
-            for future in futures:
-                future.get(timeout=self._ack_timeout_s)
         except KafkaError as exc:
-            for span in spans:
-                span.record_exception(exc)
-                span.set_status(trace.Status(trace.StatusCode.ERROR, "publish failed"))
-            deferred_to = None  # a send that failed is not the batch's: its spans end here
+            _mark_failed(spans, exc)
             self.discard()
             raise KafkaUnavailable(f"publish of {len(messages)} messages failed: {exc!r}") from exc
         finally:
-            if deferred_to is None:
+            if futures is None:  # nothing was handed to the batch: the spans end here
                 for span in spans:
                     span.end()
+        deferred_to: AckBatch | None = getattr(self._deferring, "batch", None)
+        acks = deferred_to if deferred_to is not None else AckBatch(self)
+        acks.add(futures, spans)
+        if deferred_to is None and acks.settle() < len(messages):
+            raise KafkaUnavailable(f"publish of {len(messages)} messages failed: {acks.error!r}") from acks.error
 
     def publish_raw(self, topic: str, key: bytes | None, value: bytes | None, headers: Headers | None = None) -> None:
         """Forward bytes as they are (retry and dead-letter topics), traced as a child of the current span."""

@@ -100,6 +100,7 @@ class DeferringPublisher:
 
         class Batch:
             sent = 0
+            error = None
 
             def settle(self):
                 acked = self.sent if publisher.acks_until is None else min(self.sent, publisher.acks_until)
