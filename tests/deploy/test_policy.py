@@ -246,6 +246,9 @@ def test_kafka_gets_every_property_the_image_no_longer_defaults(case_objects):
     nodes = kafka["spec"]["replicas"]
     assert int(env["KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR"]) == min(nodes, 3)
     assert int(env["KAFKA_MIN_INSYNC_REPLICAS"]) < int(env["KAFKA_DEFAULT_REPLICATION_FACTOR"]) or nodes == 1
+    # A lone node restarting after a crash waits this long for its registration; several fence a dead peer after it.
+    assert env["KAFKA_BROKER_SESSION_TIMEOUT_MS"] == ("3000" if nodes == 1 else "6000")
+    assert int(env["KAFKA_BROKER_SESSION_TIMEOUT_MS"]) // int(env["KAFKA_BROKER_HEARTBEAT_INTERVAL_MS"]) == 6
 
 
 def pod_memory_request(spec: dict[str, Any]) -> int:

@@ -34,6 +34,13 @@ def test_kafka_single_node_replication_factors_are_one():
         assert props[key] == "1", key
 
 
+def test_a_restarted_single_kafka_node_takes_its_new_incarnation_after_three_seconds_not_nine():
+    # After a SIGKILL the controller refuses the broker's re-registration until the old session expires.
+    props = properties(kafka.server_properties(make_settings()))
+    assert props["broker.session.timeout.ms"] == "3000"
+    assert int(props["broker.session.timeout.ms"]) // int(props["broker.heartbeat.interval.ms"]) == 6
+
+
 def test_kafka_never_auto_creates_topics_and_keeps_data_in_the_state_dir():
     props = properties(kafka.server_properties(make_settings()))
     assert props["auto.create.topics.enable"] == "false"
