@@ -61,8 +61,10 @@ class Orders:
 class Listing:
     """Order's listing in placement order (`GET /orders?offset=&limit=`), and who asked for what."""
 
-    def __init__(self, statuses: dict[str, str], placed: list[str], reachable: bool = True) -> None:
+    def __init__(self, statuses: dict[str, str], placed: list[str], reachable: bool = True,
+                 created: dict[str, str] | None = None) -> None:
         self.statuses, self.placed, self.reachable = statuses, placed, reachable
+        self.created = created or {}
         self.pages: list[tuple[int, int]] = []
         self.alone: list[str] = []
 
@@ -71,7 +73,8 @@ class Listing:
         if not self.reachable:
             return None
         ids = self.placed[offset:offset + limit]
-        return [{"order_id": oid, "status": self.statuses[oid]} for oid in ids], len(self.placed)
+        return [{"order_id": oid, "status": self.statuses[oid],
+                 "created_at": self.created.get(oid, "2026-12-02T10:00:00+00:00")} for oid in ids], len(self.placed)
 
     def is_terminal(self, order_id: str):
         self.alone.append(order_id)
@@ -130,6 +133,22 @@ def test_an_accepted_order_the_page_does_not_hold_is_asked_for_alone(monkeypatch
     with ThreadPoolExecutor(2) as pool:
         assert sampler.sample(pool) == 1
     assert listing.alone == ["skewed"]
+
+
+def test_the_sampler_starts_before_orders_a_clock_set_ahead_dated_in_the_future(monkeypatch):
+    from datetime import datetime, timezone
+
+    # A clock-skew run left orders dated 10 minutes ahead at the listing's end; new ones are listed before them.
+    earlier = {f"e{i}": "CONFIRMED" for i in range(700)}
+    ahead = {f"f{i}": "CONFIRMED" for i in range(600)}
+    created = {oid: "2026-12-02T10:10:00+00:00" for oid in ahead}
+    listing = Listing(earlier | ahead, [*earlier, *ahead], created=created)
+    sampler = sampler_over(Orders({}), listing, monkeypatch, page_size=500)
+    assert sampler._start_cursor(datetime(2026, 12, 2, 10, 1, tzinfo=timezone.utc)) == 700
+    # Nothing dated ahead: the cursor is the listing's end, read from one page of its tail.
+    listing.created, listing.pages = {}, []
+    assert sampler._start_cursor(datetime(2026, 12, 2, 10, 1, tzinfo=timezone.utc)) == 1300
+    assert listing.pages == [(0, 1), (800, 500)]
 
 
 def test_while_order_cannot_be_asked_the_sampler_counts_what_it_knows(monkeypatch):
