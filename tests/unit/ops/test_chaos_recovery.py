@@ -151,6 +151,26 @@ def test_the_sampler_starts_before_orders_a_clock_set_ahead_dated_in_the_future(
     assert listing.pages == [(0, 1), (800, 500)]
 
 
+def test_the_cursor_never_moves_past_orders_dated_in_the_future(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    # This run's first order, then confirmed orders a clock set ahead dated far in the future.
+    ahead = {f"f{i}": "CONFIRMED" for i in range(3)}
+    created = {oid: "2099-01-01T00:00:00+00:00" for oid in ahead}
+    orders = Orders({"a": "CONFIRMED"})
+    listing = Listing(orders.statuses | ahead, ["a", *ahead], created=created)
+    sampler = sampler_over(orders, listing, monkeypatch)
+    with ThreadPoolExecutor(2) as pool:
+        assert sampler.sample(pool) == 0
+        assert sampler._cursor == 1          # past "a", not past the orders dated ahead
+        orders.statuses["b"] = listing.statuses["b"] = "PENDING"
+        listing.placed.insert(1, "b")        # a new order is listed before them
+        assert sampler.sample(pool) == 1
+        listing.statuses["b"] = "CONFIRMED"
+        assert sampler.sample(pool) == 0
+    assert listing.alone == []               # every order seen in the page, none asked for alone
+
+
 def test_while_order_cannot_be_asked_the_sampler_counts_what_it_knows(monkeypatch):
     from concurrent.futures import ThreadPoolExecutor
 

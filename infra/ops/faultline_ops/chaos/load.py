@@ -310,8 +310,11 @@ class PendingSampler:
         listing = self._listing(self._cursor, self.page_size)
         if listing is None:
             return None
-        orders = listing[0]
-        head = next((i for i, order in enumerate(orders) if order.get("status") not in TERMINAL), len(orders))
+        orders, now = listing[0], datetime.now(timezone.utc)
+        # Past the terminal head, but never past an order dated later than now: every order placed from here on
+        # is listed before it (see `_start_cursor`).
+        head = next((i for i, order in enumerate(orders)
+                     if order.get("status") not in TERMINAL or _placed_after(order, now)), len(orders))
         self._cursor += head
         return {order["order_id"]: order.get("status") for order in orders}
 
