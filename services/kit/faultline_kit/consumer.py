@@ -21,7 +21,7 @@ from tenacity import (Retrying, retry_if_exception, retry_if_exception_type, ret
 
 from .envelope import Envelope, InvalidMessage, decode
 from .fencing import FENCE_HEADER, FenceGuard, header_value
-from .publisher import RECONNECT_BACKOFF_MAX_MS, EventPublisher, Headers, KafkaUnavailable, broker_reachable
+from .publisher import RECONNECT_BACKOFF_MAX_MS, AckBatch, EventPublisher, Headers, KafkaUnavailable, broker_reachable
 from .resilience import ConcurrentCircuitBreaker, allows_trial
 from .telemetry import add_event, context_from_headers
 from .topology import dead_letter_topic, retry_topic
@@ -147,20 +147,6 @@ class EnvelopeHandler(Protocol):
     def handles(self, event_type: str) -> bool: ...
 
     def __call__(self, envelope: Envelope) -> None: ...
-
-
-class _NoSends:
-    """The acks of a loop without a publisher: none."""
-
-    sent = 0
-    error = None
-
-    @staticmethod
-    def settle() -> int:
-        return 0
-
-
-_NO_SENDS = _NoSends()
 
 
 class ConsumerLoop:
@@ -352,8 +338,8 @@ class ConsumerLoop:
 
     def _acks_deferred(self):
         """The publisher's deferral of acks; a loop built without a publisher (its handler never publishes: the
-        handover measurement, some tests) has nothing to wait for."""
-        return self._publisher.acks_deferred() if self._publisher is not None else nullcontext(_NO_SENDS)
+        handover measurement, some tests) has a batch nothing is sent into."""
+        return self._publisher.acks_deferred() if self._publisher is not None else nullcontext(AckBatch(None))
 
     @staticmethod
     def _rewind(consumer: KafkaConsumer, batch, processed: dict[TopicPartition, OffsetAndMetadata]) -> None:

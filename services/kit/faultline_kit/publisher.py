@@ -55,10 +55,11 @@ class AckBatch:
 
     `sent` counts the sends so far; `settle` waits for their acks in send order and says how many were acknowledged
     before the first that was not (the rest count as not acknowledged, even if the broker took some of them);
-    `error` is what the first unacknowledged one failed with.
+    `error` is what the first unacknowledged one failed with. A batch of no publisher is one nothing is sent into
+    (a consumer loop whose handler never publishes): it settles at once, with nothing acknowledged.
     """
 
-    def __init__(self, publisher: "EventPublisher") -> None:
+    def __init__(self, publisher: "EventPublisher | None") -> None:
         self._publisher = publisher
         self._pending: list[tuple[object, trace.Span]] = []
         self.error: KafkaError | None = None
