@@ -12,15 +12,14 @@ from faultline_ops.settings import KAFKA_LINK_KINDS, Settings
 NODE_ID = 1
 HEAP = "512m"
 HA_HEAP = "384m"          # each of three nodes
-# HA: a killed broker is fenced (its partitions move) after this long without a heartbeat to the controller.
+# How long a broker goes without a heartbeat to the controller before it is fenced. HA: a killed broker's
+# partitions move after it. One node: a SIGKILLed broker leaves its registration unfenced in the metadata log, and
+# the restarted controller refuses the new incarnation (DUPLICATE_BROKER_REGISTRATION) until that registration's
+# session expires, counted from the controller's own start (KAFKA-19130 spares only a cleanly stopped broker);
+# Kafka's 9 s default made a restart after kill-kafka take 13-14 s. The chart takes the same values.
 HA_BROKER_SESSION_TIMEOUT_MS = 6000
-HA_BROKER_HEARTBEAT_MS = 1000
-# One node: a SIGKILLed broker leaves its registration unfenced in the metadata log, and the restarted controller
-# refuses the new incarnation (DUPLICATE_BROKER_REGISTRATION) until that registration's session expires, counted
-# from the controller's own start (KAFKA-19130 spares only a cleanly stopped broker). Kafka's 9 s default made a
-# restart after kill-kafka take 13-14 s; 3 s with a heartbeat every 0.5 s (six missed beats fence a live broker).
 SINGLE_BROKER_SESSION_TIMEOUT_MS = 3000
-SINGLE_BROKER_HEARTBEAT_MS = 500
+HEARTBEATS_PER_BROKER_SESSION = 6   # six missed beats fence a live broker
 DEDUPE_BUFFER_BYTES = 8 * 1024 * 1024
 
 _SERVER_PROPERTIES = Template("""\
@@ -37,6 +36,8 @@ auto.create.topics.enable=false
 num.partitions=1
 
 $replication
+broker.session.timeout.ms=$session_ms
+broker.heartbeat.interval.ms=$heartbeat_ms
 offsets.topic.num.partitions=12
 transaction.state.log.num.partitions=12
 
@@ -90,7 +91,7 @@ Configuration:
 """)
 
 
-_SINGLE_NODE_REPLICATION = Template("""\
+_SINGLE_NODE_REPLICATION = """\
 # A single node: every replication factor and min ISR is 1.
 default.replication.factor=1
 min.insync.replicas=1
@@ -98,11 +99,9 @@ offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-broker.session.timeout.ms=$session_ms
-broker.heartbeat.interval.ms=$heartbeat_ms""")
+share.coordinator.state.topic.min.isr=1"""
 
-_HA_REPLICATION = Template("""\
+_HA_REPLICATION = """\
 # Three nodes: every partition on all three, a write acknowledged (acks=all) once two have it; fewer than two in
 # sync and produces fail with NOT_ENOUGH_REPLICAS. Only an in-sync replica may become leader (no unclean election).
 default.replication.factor=3
@@ -112,9 +111,7 @@ offsets.topic.replication.factor=3
 transaction.state.log.replication.factor=3
 transaction.state.log.min.isr=2
 share.coordinator.state.topic.replication.factor=3
-share.coordinator.state.topic.min.isr=2
-broker.session.timeout.ms=$session_ms
-broker.heartbeat.interval.ms=$heartbeat_ms""")
+share.coordinator.state.topic.min.isr=2"""
 
 
 _SINGLE_NODE_LISTENERS = Template("""\
@@ -182,18 +179,16 @@ def node_data(settings: Settings, node: int):
 
 
 def server_properties(settings: Settings, node: int = NODE_ID) -> str:
-    replication = (_HA_REPLICATION.substitute(session_ms=HA_BROKER_SESSION_TIMEOUT_MS,
-                                              heartbeat_ms=HA_BROKER_HEARTBEAT_MS)
-                   if settings.ha else
-                   _SINGLE_NODE_REPLICATION.substitute(session_ms=SINGLE_BROKER_SESSION_TIMEOUT_MS,
-                                                       heartbeat_ms=SINGLE_BROKER_HEARTBEAT_MS))
+    session_ms = HA_BROKER_SESSION_TIMEOUT_MS if settings.ha else SINGLE_BROKER_SESSION_TIMEOUT_MS
     return _SERVER_PROPERTIES.substitute(
         node_id=node,
         voters=voters(settings, node),
         listeners=listeners(settings, node),
         data_dir=node_data(settings, node),
         dedupe_buffer=DEDUPE_BUFFER_BYTES,
-        replication=replication,
+        replication=_HA_REPLICATION if settings.ha else _SINGLE_NODE_REPLICATION,
+        session_ms=session_ms,
+        heartbeat_ms=session_ms // HEARTBEATS_PER_BROKER_SESSION,
     )
 
 
