@@ -67,8 +67,9 @@ def _drain_before_exit(worker, runtime):
 
 def close_idle_connections(worker):
     """From now on no connection is kept alive (keepalive 0: gthread answers every request with `Connection: close`
-    and closes the connection after it), and those idle now expire at once: gthread's worker closes expired keep-alive connections at every turn of its loop (gunicorn
-    23's `murder_keepalived` over `_keep`, by each connection's `timeout`)."""
+    and closes the connection after it), and those idle now expire at once: gthread's worker closes expired
+    keep-alive connections at every turn of its loop (gunicorn 23's `murder_keepalived` over `_keep`, by each
+    connection's `timeout`)."""
     worker.cfg.set("keepalive", 0)
     for conn in list(getattr(worker, "_keep", ())):
         conn.timeout = 0
