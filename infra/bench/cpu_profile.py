@@ -2,7 +2,7 @@
 
 Starts the bench's own stack (state in .run/bench, ports 600 above the defaults), then runs a fixed checkout load
 (Locust, `--tags checkout`, no think time, U users for T seconds) while py-spy samples every gunicorn instance
-(master and workers) and psutil reads the CPU seconds of every supervised process (services, Kafka, Redis, HAProxy,
+(each of its workers) and psutil reads the CPU seconds of every supervised process (services, Kafka, Redis, HAProxy,
 Toxiproxy, the Collector, Zipkin, Mailpit) before and after. First the same reading over an idle window of the same
 length (heartbeats, membership, the control room's polling, Kafka's own housekeeping), so the table separates what
 a process costs at rest from what checkouts cost: CPU ms per checkout = (CPU s under load - CPU s idle) / checkouts.
@@ -20,6 +20,8 @@ import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
@@ -39,14 +41,34 @@ def say(message: str) -> None:
     print(f"profile: {message}", flush=True)
 
 
-def start_py_spy(program: Program, seconds: int, rate: int, out: Path) -> subprocess.Popen:
-    """Sample one instance (its master and workers) for `seconds`, into a flame graph of its Python CPU work."""
-    command = [str(PY_SPY), "record", "--pid", str(program.pid), "--subprocesses", "--duration", str(seconds),
-               "--rate", str(rate), "--format", "flamegraph", "--output", str(out / f"{program.name}.svg"),
+def start_py_spy(name: str, pid: int, seconds: int, rate: int, out: Path) -> subprocess.Popen:
+    """Sample one process for `seconds`, into a flame graph `<name>.svg` of its Python CPU work."""
+    command = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(seconds),
+               "--rate", str(rate), "--format", "flamegraph", "--output", str(out / f"{name}.svg"),
                "--nonblocking", "--full-filenames",   # full paths: flame_summary tells the libraries apart
                "--gil"]   # only samples holding the GIL: Python's CPU work, not threads blocked in a call or on the GIL
-    log = open(out / f"{program.name}.py-spy.log", "w")  # noqa: SIM115 - closed with the process in finish_py_spy
+    log = open(out / f"{name}.py-spy.log", "w")  # noqa: SIM115 - closed with the process in finish_py_spy
     return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+
+def sampled_processes(program: Program) -> dict[str, int]:
+    """What to sample of a service instance: its gunicorn workers, each by its own pid, named after the instance.
+
+    Each worker gets a py-spy of its own, not the master with `--subprocesses`: py-spy 0.4.1 crashed (SIGSEGV) on
+    that path in a run here (py-spy issues 638 and 724, open), losing that instance's graph. The master only
+    supervises its workers; the requests and the background tasks run in the workers.
+    """
+    workers = [child.pid for child in _children(program.pid)]
+    if len(workers) <= 1:
+        return {program.name: workers[0] if workers else program.pid}
+    return {f"{program.name}.{n}": pid for n, pid in enumerate(workers, start=1)}
+
+
+def _children(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children()
+    except psutil.Error:
+        return []
 
 
 def finish_py_spy(process: subprocess.Popen, deadline_s: float) -> int:
@@ -80,7 +102,8 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
     time.sleep(args.seconds)  # a measurement window, not a wait for a condition
     before = {p.name: tree_cpu_s(p.pid) for p in running}
     idle = {name: max(before[name] - idle_from[name], 0.0) for name in before}
-    spies = {p.name: start_py_spy(p, args.seconds, args.rate, out) for p in running if p.is_service}
+    spies = {name: start_py_spy(name, pid, args.seconds, args.rate, out)
+             for p in running if p.is_service for name, pid in sampled_processes(p).items()}
     started = time.perf_counter()
     rows = bench.run_locust(out, "checkout", locust_args, args.users, args.seconds, env)
     elapsed = time.perf_counter() - started

@@ -31,3 +31,23 @@ def test_replicas_are_summed_and_idle_cpu_is_not_charged_to_checkouts():
 def test_processes_are_listed_by_what_checkouts_cost_them():
     table = cpu_profile.table(result(), cpu_profile.REPO / "reports" / "profile" / "t")
     assert table.index("| order |") < table.index("| kafka |")
+
+
+class _Child:
+    def __init__(self, pid):
+        self.pid = pid
+
+
+def test_each_gunicorn_worker_is_sampled_by_its_own_pid_under_the_instance_name(monkeypatch):
+    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [_Child(pid + 1)])
+    assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1": 101}
+
+
+def test_an_instance_with_several_workers_gets_a_graph_per_worker(monkeypatch):
+    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [_Child(101), _Child(102)])
+    assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1.1": 101, "cart-1.2": 102}
+
+
+def test_an_instance_without_workers_is_sampled_itself(monkeypatch):
+    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [])
+    assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1": 100}
