@@ -32,6 +32,14 @@ from .resilience import StatusBoard
 
 log = logging.getLogger(__name__)
 
+# Every instance reads every heartbeat: N instances beating each second are N records a second per listener. With
+# Kafka's default fetch (answer as soon as one byte is there) each record is a fetch round trip of its own in every
+# listener, and in kafka-python that round trip is most of the cost; asking the broker to hold a fetch until it has
+# this much, or for at most FETCH_MAX_WAIT_MS, gathers them into two fetches a second. A beat is read up to 0.5 s
+# later, against a detector that calls a member suspect after 3 s.
+FETCH_MIN_BYTES = 1 << 20
+FETCH_MAX_WAIT_MS = 500
+
 
 class Heartbeat(EventPayload):
     event_type = "Heartbeat"
@@ -177,6 +185,7 @@ class MembershipListener:
             try:
                 consumer = KafkaConsumer(bootstrap_servers=self.bootstrap, client_id=f"{self.client_id}-membership",
                                          group_id=None, enable_auto_commit=False, bootstrap_timeout_ms=5000,
+                                         fetch_min_bytes=FETCH_MIN_BYTES, fetch_max_wait_ms=FETCH_MAX_WAIT_MS,
                                          reconnect_backoff_max_ms=RECONNECT_BACKOFF_MAX_MS)
             except KafkaError as exc:
                 log.debug("membership listener cannot connect: %r", exc)
