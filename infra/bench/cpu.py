@@ -29,6 +29,14 @@ def programs(settings: stack_settings.Settings) -> list[Program]:
     return [Program(info.name, info.pid) for info in supervisor.processes(settings) if info.pid]
 
 
+def children(pid: int) -> list[psutil.Process]:
+    """A process's direct children now (a gunicorn master's workers); none if it is gone."""
+    try:
+        return psutil.Process(pid).children()
+    except psutil.Error:
+        return []
+
+
 def tree_cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process and every child it has now (gunicorn's workers, Kafka's JVM)."""
     try:

@@ -21,11 +21,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-import psutil
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
-from cpu import Program, programs, tree_cpu_s  # noqa: E402
+from cpu import Program, children, programs, tree_cpu_s  # noqa: E402
 import flame_summary  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
@@ -58,17 +56,10 @@ def sampled_processes(program: Program) -> dict[str, int]:
     that path in a run here (py-spy issues 638 and 724, open), losing that instance's graph. The master only
     supervises its workers; the requests and the background tasks run in the workers.
     """
-    workers = [child.pid for child in _children(program.pid)]
+    workers = [child.pid for child in children(program.pid)]
     if len(workers) <= 1:
         return {program.name: workers[0] if workers else program.pid}
     return {f"{program.name}.{n}": pid for n, pid in enumerate(workers, start=1)}
-
-
-def _children(pid: int) -> list[psutil.Process]:
-    try:
-        return psutil.Process(pid).children()
-    except psutil.Error:
-        return []
 
 
 def finish_py_spy(process: subprocess.Popen, deadline_s: float) -> int:

@@ -39,15 +39,15 @@ class _Child:
 
 
 def test_each_gunicorn_worker_is_sampled_by_its_own_pid_under_the_instance_name(monkeypatch):
-    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [_Child(pid + 1)])
+    monkeypatch.setattr(cpu_profile, "children", lambda pid: [_Child(pid + 1)])
     assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1": 101}
 
 
 def test_an_instance_with_several_workers_gets_a_graph_per_worker(monkeypatch):
-    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [_Child(101), _Child(102)])
+    monkeypatch.setattr(cpu_profile, "children", lambda pid: [_Child(101), _Child(102)])
     assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1.1": 101, "cart-1.2": 102}
 
 
 def test_an_instance_without_workers_is_sampled_itself(monkeypatch):
-    monkeypatch.setattr(cpu_profile, "_children", lambda pid: [])
+    monkeypatch.setattr(cpu_profile, "children", lambda pid: [])
     assert cpu_profile.sampled_processes(cpu_profile.Program("cart-1", 100)) == {"cart-1": 100}
