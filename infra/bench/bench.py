@@ -10,6 +10,8 @@ each of `--repeats` rounds, measures each pair back to back:
 - Kafka produce through the kit's EventPublisher vs a bare KafkaProducer (same acks), one by one and batched,
   taking turns every 50 messages (one at a time) or batch;
 - Kafka consume through the kit's ConsumerLoop vs a bare kafka-python poll loop on the same topic;
+- the Kafka client itself: bare kafka-python vs bare confluent-kafka (librdkafka), producing and consuming in the
+  same turns with the same settings, msgs/s and CPU µs per message;
 - CPU: every stack process's CPU seconds (psutil) during the checkout load, less what the stack burns idle over
   the same time, per checkout, vs the bare server's CPU seconds per `GET /livez`;
 - the saga at one shopper (checkout accepted -> CONFIRMED, watched every 5 ms) and the checkout's answer time;
@@ -37,10 +39,12 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import kafka
 import psutil
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import confluent_side  # noqa: E402
 import micro  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
 import saga_watch  # noqa: E402
 from bench_table import Figures  # noqa: E402
@@ -232,7 +236,8 @@ def machine() -> dict[str, str]:
     revision = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                               text=True).stdout.strip()
     return {"cpu": cpu, "cores": str(os.cpu_count()), "memory_gib": f"{psutil.virtual_memory().total / 2**30:.0f}",
-            "kernel": platform.release(), "python": platform.python_version(), "revision": revision}
+            "kernel": platform.release(), "python": platform.python_version(), "revision": revision,
+            "kafka_python": kafka.__version__, **confluent_side.versions()}
 
 
 # --- CPU and the saga ---------------------------------------------------------------------------------------------
@@ -274,10 +279,7 @@ def one_round(args: argparse.Namespace, out: Path, settings, env: dict[str, str]
     r["saga_one"] = saga_one(settings, args.sagas)
     r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
     r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
-    first, second = (micro.consume_kit, micro.consume_bare) if round_ % 2 else (micro.consume_bare,
-                                                                                 micro.consume_kit)
-    consumed = {f.__name__: f(settings.kafka_bootstrap, topic, args.events) for f in (first, second)}
-    r["consume"] = {"kit": consumed["consume_kit"], "bare": consumed["consume_bare"]}
+    r["consume"] = micro.consume(settings.kafka_bootstrap, topic, args.events, round_)
     return r
 
 
@@ -353,7 +355,9 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
 def header(results: dict) -> str:
     m = results["machine"]
     return (f"Measured {results['started'][:10]} (UTC) at revision `{m['revision']}` by `make bench`: {m['cpu']}, "
-            f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}; load average "
+            f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}, "
+            f"kafka-python {m.get('kafka_python', '?')}, confluent-kafka {m.get('confluent_kafka', '?')} (librdkafka "
+            f"{m.get('librdkafka', '?')}); load average "
             f"{results['load_before'][0]:.1f} before and {results['load_after'][0]:.1f} after. "
             f"{len(results['rounds'])} rounds; each cell is the median with the range over the rounds in brackets, "
             f"and each ratio is taken within a round. Services traced: "
@@ -409,6 +413,24 @@ def micro_rows(t: Figures, pick) -> None:
               pick("produce", "kit", mode), pick("produce", "bare", mode))
     t.row("consume_per_s", "Kafka consume, ConsumerLoop vs bare poll loop (commit per batch), steady events/s",
           pick("consume", "kit", "per_s"), pick("consume", "bare", "per_s"))
+    t.row("consume_cpu_us", "Kafka consume, ConsumerLoop vs bare poll loop: CPU µs per event",
+          pick("consume", "kit", "cpu_us"), pick("consume", "bare", "cpu_us"))
+
+
+def client_rows(t: Figures, pick) -> None:
+    """kafka-python (what the services use), bare, against confluent-kafka, bare, in the same turns."""
+    for mode, label in (("sync", "one at a time"), ("batch", "batches of 100")):
+        t.row(f"produce_{mode}_per_s_kafka_python_vs_confluent", f"Kafka produce {label}, bare kafka-python vs bare "
+              "confluent-kafka (same settings): msgs/s", pick("produce", "bare", f"{mode}_per_s"),
+              pick("produce", "confluent", f"{mode}_per_s"))
+        t.row(f"produce_{mode}_cpu_us_kafka_python_vs_confluent", f"Kafka produce {label}, bare kafka-python vs "
+              "bare confluent-kafka: CPU µs per message", pick("produce", "bare", f"{mode}_cpu_us"),
+              pick("produce", "confluent", f"{mode}_cpu_us"))
+    t.row("consume_per_s_kafka_python_vs_confluent", "Kafka consume, bare kafka-python vs bare confluent-kafka poll "
+          "loop (commit per batch): steady events/s", pick("consume", "bare", "per_s"),
+          pick("consume", "confluent", "per_s"))
+    t.row("consume_cpu_us_kafka_python_vs_confluent", "Kafka consume, bare kafka-python vs bare confluent-kafka: "
+          "CPU µs per event", pick("consume", "bare", "cpu_us"), pick("consume", "confluent", "cpu_us"))
 
 
 def memory_and_up_rows(t: Figures, results: dict) -> None:
@@ -443,6 +465,7 @@ def table(results: dict) -> Figures:
     throughput_rows(t, results, pick)
     one_shopper_rows(t, results, pick)
     micro_rows(t, pick)
+    client_rows(t, pick)
     memory_and_up_rows(t, results)
     return t
 

@@ -3,9 +3,11 @@
 - one REST hop: `faultline_kit.http_client.ServiceClient` (breaker, retry budget; with tracing: the requests
   instrumentation the services install) vs a bare `requests.Session`, against the same bare gunicorn server;
 - Kafka produce: `faultline_kit.kafka_bus.EventPublisher` vs a bare `KafkaProducer` with the same settings
-  (acks=all, idempotent, linger 2 ms), one message at a time (wait for each ack) and in batches;
+  (acks=all, idempotent, linger 2 ms), one message at a time (wait for each ack) and in batches; and beside them
+  a bare confluent-kafka Producer with the same settings (the alternative client, confluent_side.py);
 - Kafka consume: `faultline_kit.kafka_bus.ConsumerLoop` (decode + validate the envelope, no-op handler, commit per
-  batch) vs a bare kafka-python poll loop (no decode, commit per batch) over the same pre-filled topic.
+  batch) vs a bare kafka-python poll loop (no decode, commit per batch) over the same pre-filled topic, and the
+  same bare loop through confluent-kafka's Consumer.
 
 Every function answers plain numbers; bench.py repeats them and builds the table.
 """
@@ -21,6 +23,7 @@ import requests
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
+import confluent_side
 from faultline_kit.envelope import Envelope
 from faultline_kit.http_client import ServiceClient
 from faultline_kit.kafka_bus import ConsumerLoop, ConsumerSpec, EventPublisher
@@ -28,6 +31,7 @@ from faultline_kit.resilience import StatusBoard
 from faultline_kit.topology import ensure_topics
 
 PRODUCER_SETTINGS = dict(acks="all", enable_idempotence=True, linger_ms=2)
+PRODUCERS = ("kit", "bare", "confluent")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -137,14 +141,17 @@ def new_topic(bootstrap: str, partitions: int = 6) -> str:
 
 
 def produce(bootstrap: str, topic: str, n: int = 1000, batch: int = 100) -> dict[str, dict[str, float]]:
-    """Messages/s through the kit and bare, one at a time (each ack awaited) and in batches of `batch`; kit and bare
-    take turns every 50 messages (one at a time) or every batch, on the same topic; both encode each envelope."""
+    """Messages/s and CPU µs per message through the kit, a bare KafkaProducer and a bare confluent-kafka Producer,
+    one at a time (each ack awaited) and in batches of `batch`; the three take turns every 50 messages (one at a
+    time) or every batch, on the same topic; all encode each envelope. CPU is this process's (every thread: the
+    clients' IO threads too) over a variant's turns, while the other two are idle."""
     envelopes = [envelope(f"order-{i % 64}", i) for i in range(n)]
     publisher = EventPublisher(bootstrap, client_id="bench-kit")
     producer = KafkaProducer(bootstrap_servers=bootstrap, client_id="bench-bare", **PRODUCER_SETTINGS)
+    confluent = confluent_side.ConfluentProducer(bootstrap, topic, linger_ms=PRODUCER_SETTINGS["linger_ms"])
     publisher.publish(topic, envelopes[0])   # connect and warm up outside the clock
     producer.send(topic, key=envelopes[0].key(), value=envelopes[0].encode()).get(timeout=10)
-    spent = {("kit", "sync"): 0.0, ("bare", "sync"): 0.0, ("kit", "batch"): 0.0, ("bare", "batch"): 0.0}
+    confluent.one_at_a_time([(envelopes[0].key(), envelopes[0].encode())])
 
     def bare_sync(chunk):
         for e in chunk:
@@ -154,28 +161,28 @@ def produce(bootstrap: str, topic: str, n: int = 1000, batch: int = 100) -> dict
         for future in [producer.send(topic, key=e.key(), value=e.encode()) for e in chunk]:
             future.get(timeout=10)
 
-    def kit_sync(chunk):
-        for e in chunk:
-            publisher.publish(topic, e)
-
-    def kit_batch(chunk):
-        publisher.publish_all([(topic, e, None) for e in chunk])
-
-    runs = {("kit", "sync"): kit_sync, ("bare", "sync"): bare_sync, ("kit", "batch"): kit_batch,
-            ("bare", "batch"): bare_batch}
-    for i in range(0, n, 50):
-        for key in (("kit", "sync"), ("bare", "sync")):
-            started = time.perf_counter()
-            runs[key](envelopes[i:i + 50])
-            spent[key] += time.perf_counter() - started
-    for i in range(0, n, batch):
-        for key in (("kit", "batch"), ("bare", "batch")):
-            started = time.perf_counter()
-            runs[key](envelopes[i:i + batch])
-            spent[key] += time.perf_counter() - started
+    runs = {("kit", "sync"): lambda chunk: [publisher.publish(topic, e) for e in chunk],
+            ("bare", "sync"): bare_sync,
+            ("confluent", "sync"): lambda chunk: confluent.one_at_a_time([(e.key(), e.encode()) for e in chunk]),
+            ("kit", "batch"): lambda chunk: publisher.publish_all([(topic, e, None) for e in chunk]),
+            ("bare", "batch"): bare_batch,
+            ("confluent", "batch"): lambda chunk: confluent.batch([(e.key(), e.encode()) for e in chunk])}
+    wall = {key: 0.0 for key in runs}
+    cpu = dict(wall)
+    for mode, step in (("sync", 50), ("batch", batch)):
+        for i in range(0, n, step):
+            for who in PRODUCERS:
+                started, cpu_started = time.perf_counter(), time.process_time()
+                runs[(who, mode)](envelopes[i:i + step])
+                wall[(who, mode)] += time.perf_counter() - started
+                cpu[(who, mode)] += time.process_time() - cpu_started
     publisher.close()
     producer.close()
-    return {who: {f"{mode}_per_s": n / spent[(who, mode)] for mode in ("sync", "batch")} for who in ("kit", "bare")}
+    confluent.close()
+    return {who: {figure: value for mode in ("sync", "batch")
+                  for figure, value in ((f"{mode}_per_s", n / wall[(who, mode)]),
+                                        (f"{mode}_cpu_us", 1e6 * cpu[(who, mode)] / n))}
+            for who in PRODUCERS}
 
 
 def fill(bootstrap: str, topic: str, n: int) -> None:
@@ -188,12 +195,15 @@ def fill(bootstrap: str, topic: str, n: int) -> None:
 
 
 class _Clock:
-    """First and last processing time of a consume run, and when `n` records were seen."""
+    """First and last processing time of a consume run, when `n` records were seen, and the process's CPU seconds
+    from the clock's start until then (every thread: the client's IO threads too)."""
 
     def __init__(self, n: int) -> None:
         self.n = n
         self.count = 0
         self.first = self.last = 0.0
+        self.cpu_started = time.process_time()
+        self.cpu = 0.0
         self.done = threading.Event()
 
     def tick(self) -> None:
@@ -202,12 +212,13 @@ class _Clock:
             self.first = now
         self.count += 1
         self.last = now
-        if self.count >= self.n:
+        if self.count == self.n:
+            self.cpu = time.process_time() - self.cpu_started
             self.done.set()
 
     def result(self, started: float) -> dict[str, float]:
         steady = (self.n - 1) / (self.last - self.first) if self.last > self.first else 0.0
-        return {"per_s": steady, "total_s": self.last - started}
+        return {"per_s": steady, "total_s": self.last - started, "cpu_us": 1e6 * self.cpu / self.n}
 
 
 class _Counting:
@@ -264,6 +275,26 @@ def consume_bare(bootstrap: str, topic: str, n: int, timeout_s: float = 120) -> 
     if not clock.done.is_set():
         raise RuntimeError(f"the bare consumer saw {clock.count} of {n} records in {timeout_s:g} s")
     return clock.result(started)
+
+
+def consume_confluent(bootstrap: str, topic: str, n: int, timeout_s: float = 120) -> dict[str, float]:
+    """The same loop as consume_bare's, through confluent-kafka's Consumer."""
+    clock = _Clock(n)
+    started = time.perf_counter()
+    confluent_side.consume(bootstrap, topic, clock, timeout_s)
+    if not clock.done.is_set():
+        raise RuntimeError(f"the confluent-kafka consumer saw {clock.count} of {n} records in {timeout_s:g} s")
+    return clock.result(started)
+
+
+CONSUMERS = {"kit": consume_kit, "bare": consume_bare, "confluent": consume_confluent}
+
+
+def consume(bootstrap: str, topic: str, n: int, round_: int) -> dict[str, dict[str, float]]:
+    """The three consumers one after another over the same pre-filled topic, the order rotated every round."""
+    names = list(CONSUMERS)
+    shift = round_ % len(names)
+    return {name: CONSUMERS[name](bootstrap, topic, n) for name in names[shift:] + names[:shift]}
 
 
 def median(values: list[float]) -> float:

@@ -8,6 +8,10 @@ import bench  # noqa: E402
 from bench_table import Figures, spread  # noqa: E402
 
 
+def produced(sync_per_s: float, cpu_us: float) -> dict:
+    return {"sync_per_s": sync_per_s, "batch_per_s": 10 * sync_per_s, "sync_cpu_us": cpu_us, "batch_cpu_us": cpu_us / 4}
+
+
 def a_round(checkouts_per_s: float, livez_per_s: float, cpu_ms: float, saga_p50: float) -> dict:
     latency = {"p50_ms": 10.0, "p95_ms": 20.0, "p99_ms": 30.0}
     rest = {"per_s": 1000.0, "p50_us": 900.0, "p99_us": 2000.0}
@@ -18,9 +22,10 @@ def a_round(checkouts_per_s: float, livez_per_s: float, cpu_ms: float, saga_p50:
             "cpu": {"checkout_ms": cpu_ms, "livez_ms": 0.5},
             "saga_one": {"p50_ms": saga_p50, "p95_ms": saga_p50 * 2, "p99_ms": saga_p50 * 3, "checkout_p50_ms": 15.0},
             "rest": {"bare": rest, "kit": rest, "kit_traced": rest},
-            "produce": {"kit": {"sync_per_s": 100.0, "batch_per_s": 1000.0},
-                        "bare": {"sync_per_s": 200.0, "batch_per_s": 2000.0}},
-            "consume": {"kit": {"per_s": 500.0}, "bare": {"per_s": 1000.0}},
+            "produce": {"kit": produced(100.0, 200.0), "bare": produced(200.0, 150.0),
+                        "confluent": produced(400.0, 50.0)},
+            "consume": {"kit": {"per_s": 500.0, "cpu_us": 400.0}, "bare": {"per_s": 1000.0, "cpu_us": 200.0},
+                        "confluent": {"per_s": 4000.0, "cpu_us": 20.0}},
             "rss": {"order": [100.0, 110.0], "kafka": [400.0]}}
 
 
@@ -44,6 +49,9 @@ def test_every_row_is_a_key_of_the_figures_file_with_its_median_and_in_round_rat
     assert figures.figures["cpu_ms_per_checkout_vs_livez"]["ratio"] == 200
     assert figures.figures["cpu_ms_per_checkout_traced_vs_untraced"]["ratio"] == 1.25
     assert figures.figures["consume_per_s"]["ratio"] == 0.5
+    assert figures.figures["consume_cpu_us_kafka_python_vs_confluent"]["ratio"] == 10
+    assert figures.figures["produce_sync_cpu_us_kafka_python_vs_confluent"] == {
+        "faultline": 150, "baseline": 50, "ratio": 3}
     rows = [line for line in figures.lines if line.startswith("| ") and "---" not in line]
     assert len(figures.figures) == len(rows) - 3   # three header rows: the figures, memory, make up
 
