@@ -22,6 +22,7 @@ import html
 import re
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Frame:
     width: int
     library: str | None      # None: a standard-library frame (charged to the caller's library)
     waits: bool              # a function that blocks: its own samples are waiting, not work
+    path: str = ""           # the frame's file, as py-spy wrote it
 
 
 def library_of(path: str) -> str | None:
@@ -71,36 +73,56 @@ def frame_of(match: re.Match) -> Frame:
     # A standard-library wait (selectors' select, threading's wait) spends its own samples blocked in C; so does
     # gunicorn's arbiter sleep. A library's own `poll` is Python work around such a wait, and counts as work.
     waits = function in WAITING_FUNCTIONS and (library is None or function == "sleep")
-    return Frame(int(match["y"]), int(match["x"]), int(match["w"]), library, waits)
+    return Frame(int(match["y"]), int(match["x"]), int(match["w"]), library, waits, path)
 
 
 def frames(svg_text: str) -> list[Frame]:
     return sorted((frame_of(m) for m in FRAME.finditer(svg_text)), key=lambda f: (f.depth, f.start))
 
 
-def own_samples_by_library(svg_text: str) -> Counter:
-    """Samples per library, each sample counted once at the frame it ended in (see the module's docstring)."""
+def own_samples(svg_text: str, under: str = "") -> Iterator[tuple[str, bool, int]]:
+    """(library charged or WAITING, whether the stack passes through a frame whose file contains `under`, samples),
+    each sample once, at the frame it ended in (see the module's docstring)."""
     by_depth: dict[int, list[Frame]] = {}
     for frame in frames(svg_text):
         by_depth.setdefault(frame.depth, []).append(frame)
     depths = sorted(by_depth)
     deeper = dict(zip(depths, depths[1:]))   # py-spy's SVG is top-down (inverted): a child sits one row lower
-    owner: dict[tuple[int, int], str | None] = {}   # (depth, start) -> library charged for that frame's own time
-    totals: Counter = Counter()
+    # (depth, start) -> (library charged for that frame's own time, whether a caller's file contains `under`)
+    inherited: dict[tuple[int, int], tuple[str | None, bool]] = {}
     for depth in depths:
         children = by_depth.get(deeper.get(depth, -1), [])
         for frame in by_depth[depth]:
-            parent_owner = owner.get((depth, frame.start), SERVICE_CODE if depth == depths[0] else None)
+            parent_owner, parent_under = inherited.get((depth, frame.start),
+                                                       (SERVICE_CODE if depth == depths[0] else None, False))
             charged = frame.library or parent_owner
+            is_under = parent_under or bool(under and under in frame.path)
             covered = 0
             for child in children:
                 if frame.start <= child.start < frame.start + frame.width:
                     covered += child.width
-                    owner[(deeper[depth], child.start)] = charged
+                    inherited[(deeper[depth], child.start)] = (charged, is_under)
             own = frame.width - covered
             if own > 0:
-                totals[WAITING if frame.waits else charged or STANDARD_LIBRARY] += own
+                yield (WAITING if frame.waits else charged or STANDARD_LIBRARY), is_under, own
+
+
+def own_samples_by_library(svg_text: str) -> Counter:
+    """Samples per library, each sample counted once at the frame it ended in."""
+    totals: Counter = Counter()
+    for library, _, n in own_samples(svg_text):
+        totals[library] += n
     return totals
+
+
+def working_samples_under(svg_text: str, under: str) -> tuple[int, int]:
+    """(working samples whose stack passes through a file containing `under`, all working samples)."""
+    marked = working = 0
+    for library, is_under, n in own_samples(svg_text, under):
+        if library != WAITING:
+            working += n
+            marked += n if is_under else 0
+    return marked, working
 
 
 def summarise(folder: Path) -> dict[str, Counter]:
@@ -127,11 +149,18 @@ def markdown(per_process: dict[str, Counter]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path, help="a reports/profile/<time>/ folder with py-spy SVGs")
+    parser.add_argument("--under", action="append", default=[], metavar="PATH",
+                        help="also print the share of working samples whose stack passes through a file whose path "
+                             "contains PATH (e.g. opentelemetry/instrumentation/redis); repeatable")
     args = parser.parse_args(argv)
     per_process = summarise(args.folder)
     if not per_process:
         print(f"no flame graphs in {args.folder}", file=sys.stderr)
         return 1
+    for fragment in args.under:
+        counts = [working_samples_under(svg.read_text(), fragment) for svg in sorted(args.folder.glob("*.svg"))]
+        marked, working = sum(c[0] for c in counts), sum(c[1] for c in counts) or 1
+        print(f"under {fragment}: {marked:,} of {working:,} working samples ({marked / working:.1%})")
     for name, counts in per_process.items():
         working = Counter({lib: n for lib, n in counts.items() if lib != WAITING})
         samples = sum(working.values()) or 1

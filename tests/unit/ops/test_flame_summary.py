@@ -55,3 +55,15 @@ def test_the_table_sums_every_process_largest_first():
     table = flame_summary.markdown({"cart-1": Counter({"redis-py": 30, "waiting": 500}),
                                     "order-1": Counter({"OpenTelemetry": 40, "redis-py": 30})})
     assert table.splitlines()[2:] == ["| redis-py | 60 | 60% |", "| OpenTelemetry | 40 | 40% |"]
+
+
+def test_samples_under_a_file_are_those_whose_stack_passes_through_it_waiting_left_out():
+    text = svg(frame("dispatch", f"{SITE}/flask/app.py", 0, 0, 100),
+               frame("traced_execute", f"{SITE}/opentelemetry/instrumentation/redis/__init__.py", 1, 0, 60),
+               frame("execute", f"{SITE}/redis/client.py", 2, 0, 40),
+               frame("select", f"{STDLIB}/selectors.py", 3, 0, 15),
+               frame("start_span", f"{SITE}/opentelemetry/sdk/trace/__init__.py", 2, 40, 10),
+               frame("handle", "/work/services/cart/cart_service/handlers.py", 1, 60, 30))
+    # working: flask 10, instrumentation 10 (own), redis 25, sdk 10, handler 30; under the instrumentation: 45
+    assert flame_summary.working_samples_under(text, "opentelemetry/instrumentation/redis") == (45, 85)
+    assert flame_summary.working_samples_under(text, "no/such/file") == (0, 85)
