@@ -47,7 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confluent_side  # noqa: E402
 import micro  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
 import saga_watch  # noqa: E402
-from bench_table import Figures  # noqa: E402
+from bench_table import Figures, spread  # noqa: E402
 from cpu import cpu_s, programs, spent, tree_cpu_s  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
@@ -241,23 +241,41 @@ def machine() -> dict[str, str]:
 
 
 # --- CPU and the saga ---------------------------------------------------------------------------------------------
+IDLE_WINDOW_S = 5.0
+IDLE_AGREEMENT = 0.2   # two windows in a row within 20 % of each other: the stack has settled
+
+
 def idle_cpu_per_s(settings, seconds: float) -> float:
-    """CPU seconds per second the whole stack spends with nobody shopping (heartbeats, polls, Kafka's own work)."""
+    """CPU seconds per second the whole stack spends with nobody shopping (heartbeats, polls, Kafka's own work),
+    once it has settled: right after `make up` it burns up to half as much again for its first seconds (Kafka above
+    all), which read as idle would be taken off every checkout. Reads 5 s windows until two in a row agree within
+    20 % (or `seconds` * 4 have passed), then answers the mean of the last windows covering `seconds`."""
     running = programs(settings)
-    before, began = cpu_s(running), time.perf_counter()
-    time.sleep(seconds)  # a measurement window, not a wait for a condition
-    return sum(spent(before, cpu_s(running)).values()) / (time.perf_counter() - began)
+    windows: list[float] = []
+    deadline = time.monotonic() + 4 * max(seconds, 2 * IDLE_WINDOW_S)
+    while True:
+        before, began = cpu_s(running), time.perf_counter()
+        time.sleep(IDLE_WINDOW_S)  # a measurement window, not a wait for a condition
+        windows.append(sum(spent(before, cpu_s(running)).values()) / (time.perf_counter() - began))
+        settled = len(windows) >= 2 and abs(windows[-1] - windows[-2]) <= IDLE_AGREEMENT * max(windows[-2:])
+        if settled or time.monotonic() > deadline:
+            break
+    last = windows[-max(2, round(seconds / IDLE_WINDOW_S)):]
+    return sum(last) / len(last)
 
 
 def checkout_load_with_cpu(out: Path, settings, users: int, seconds: int, env: dict[str, str],
-                           idle_per_s: float) -> tuple[dict, float]:
-    """The checkout load, and the CPU ms every stack process spent on it per checkout, above the idle rate."""
+                           idle_seconds: float) -> tuple[dict, dict[str, float]]:
+    """The checkout load, and the CPU ms every stack process spent on it per checkout above the idle rate, read
+    just before it (the rate at rest drifts over a run: read once for all rounds, it was off by half a core)."""
+    idle_per_s = idle_cpu_per_s(settings, idle_seconds)
     running = programs(settings)
     before, began = cpu_s(running), time.perf_counter()
     load = checkout_load(out, settings, users, seconds, env)
     elapsed = time.perf_counter() - began
     used = sum(spent(before, cpu_s(running)).values()) - idle_per_s * elapsed
-    return load, 1000 * max(used, 0.0) / max(load["checkout"]["count"], 1.0)
+    return load, {"checkout_ms": 1000 * max(used, 0.0) / max(load["checkout"]["count"], 1.0),
+                  "idle_per_s": idle_per_s}
 
 
 def saga_one(settings, n: int) -> dict[str, float]:
@@ -265,17 +283,17 @@ def saga_one(settings, n: int) -> dict[str, float]:
 
 
 def one_round(args: argparse.Namespace, out: Path, settings, env: dict[str, str],
-              baselines: tuple[subprocess.Popen, "micro.Tracing", str], idle_per_s: float, round_: int) -> dict:
+              baselines: tuple[subprocess.Popen, "micro.Tracing", str], round_: int) -> dict:
     """Every pair once: the stack's figure and its bare baseline back to back."""
     bare, tracing, topic = baselines
     r: dict = {}
-    r["load"], checkout_ms = checkout_load_with_cpu(out, settings, args.users, args.seconds, env, idle_per_s)
+    r["load"], cpu = checkout_load_with_cpu(out, settings, args.users, args.seconds, env, args.idle_seconds)
     r["rss"] = rss(settings)
     r["paced"] = checkout_load(out, settings, args.users, args.seconds, env, PAGE_FOLLOW_POLL_S)
     bare_before = tree_cpu_s(bare.pid)
     r["livez"] = livez_load(out, args.users, args.seconds, env)
     livez_ms = 1000 * (tree_cpu_s(bare.pid) - bare_before) / max(r["livez"]["count"], 1.0)
-    r["cpu"] = {"checkout_ms": checkout_ms, "livez_ms": livez_ms}
+    r["cpu"] = cpu | {"livez_ms": livez_ms}
     r["saga_one"] = saga_one(settings, args.sagas)
     r["rest"] = micro.rest_hop(f"http://127.0.0.1:{BARE_PORT}", tracing, n=args.calls)
     r["produce"] = micro.produce(settings.kafka_bootstrap, topic, n=args.messages)
@@ -291,12 +309,12 @@ def untraced_rounds(args: argparse.Namespace, out: Path, env: dict[str, str], se
     timed_make_up(untraced_env)
     if services_traced(settings, exporter_on=True):
         raise RuntimeError("the services still trace after a restart with OTEL_TRACES_EXPORTER=none")
-    idle_per_s = idle_cpu_per_s(settings, args.idle_seconds)
     rounds = []
     for round_ in range(1, args.repeats + 1):
-        load, checkout_ms = checkout_load_with_cpu(out, settings, args.users, args.seconds, untraced_env, idle_per_s)
-        rounds.append({"load": load, "cpu": {"checkout_ms": checkout_ms}, "saga_one": saga_one(settings, args.sagas)})
-        say(f"untraced round {round_}: CPU {checkout_ms:.0f} ms/checkout; saga at 1 shopper p50 "
+        load, cpu = checkout_load_with_cpu(out, settings, args.users, args.seconds, untraced_env, args.idle_seconds)
+        rounds.append({"load": load, "cpu": cpu, "saga_one": saga_one(settings, args.sagas)})
+        say(f"untraced round {round_}: at rest {cpu['idle_per_s'] * 1000:.0f} CPU ms/s; CPU "
+            f"{cpu['checkout_ms']:.0f} ms/checkout; saga at 1 shopper p50 "
             f"{rounds[-1]['saga_one']['p50_ms']:.0f} ms")
     return rounds
 
@@ -331,14 +349,12 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
     try:
         topic = micro.new_topic(settings.kafka_bootstrap)
         micro.fill(settings.kafka_bootstrap, topic, args.events)
-        idle_per_s = idle_cpu_per_s(settings, args.idle_seconds)
-        results["idle_cpu_per_s"] = idle_per_s
-        say(f"the stack at rest burns {idle_per_s * 1000:.0f} CPU ms/s (charged to nobody below)")
         for round_ in range(1, args.repeats + 1):
-            r = one_round(args, out, settings, env, (bare, tracing, topic), idle_per_s, round_)
+            r = one_round(args, out, settings, env, (bare, tracing, topic), round_)
             results["rounds"].append(r)
             say(f"round {round_}: {r['load']['checkout']['per_s']:.1f} checkouts/s vs "
-                f"{r['livez']['per_s']:.0f} livez/s; CPU {r['cpu']['checkout_ms']:.0f} ms/checkout vs "
+                f"{r['livez']['per_s']:.0f} livez/s; at rest {r['cpu']['idle_per_s'] * 1000:.0f} CPU ms/s; CPU "
+                f"{r['cpu']['checkout_ms']:.0f} ms/checkout vs "
                 f"{r['cpu']['livez_ms']:.2f} ms/livez; saga at 1 shopper p50 {r['saga_one']['p50_ms']:.0f} ms; "
                 f"REST hop {r['rest']['kit']['p50_us']:.0f} vs {r['rest']['bare']['p50_us']:.0f} µs; consume "
                 f"{r['consume']['kit']['per_s']:.0f} vs {r['consume']['bare']['per_s']:.0f} events/s")
@@ -362,8 +378,15 @@ def header(results: dict) -> str:
             f"{len(results['rounds'])} rounds; each cell is the median with the range over the rounds in brackets, "
             f"and each ratio is taken within a round. Services traced: "
             f"{'yes' if results['services_traced'] else 'no'}; in-process tracing exported "
-            f"{results['tracing_exporter']}. The stack at rest burns {results['idle_cpu_per_s'] * 1000:.0f} CPU ms "
-            f"per second; CPU per checkout is what all its processes spent above that, per checkout.")
+            f"{results['tracing_exporter']}. The stack at rest burns {at_rest(results['rounds'])} CPU ms "
+            f"per second{at_rest(results.get('untraced') or [], ' with tracing on, {} with it off')}, read before "
+            f"each round's checkout load (the range over the rounds); CPU per checkout is what all its processes "
+            f"spent above that, per checkout.")
+
+
+def at_rest(rounds: list[dict], template: str = "{}") -> str:
+    idle = [1000 * r["cpu"]["idle_per_s"] for r in rounds if "idle_per_s" in r.get("cpu", {})]
+    return template.format(spread(idle)) if idle else ""
 
 
 def throughput_rows(t: Figures, results: dict, pick) -> None:
@@ -377,6 +400,8 @@ def throughput_rows(t: Figures, results: dict, pick) -> None:
               f"terminal, as Locust's shopper sees it) {q}, ms", pick("load", "saga", f"{q}_ms"))
     t.row("cpu_ms_per_checkout_vs_livez", "CPU ms per checkout (every stack process, above idle) vs CPU ms per "
           "bare `GET /livez` (its server)", pick("cpu", "checkout_ms"), pick("cpu", "livez_ms"), 2, 0)
+    t.row("idle_cpu_ms_per_s", "the stack at rest, read before each checkout load: CPU ms/s (taken off the row above)",
+          [1000 * v for v in pick("cpu", "idle_per_s")])
     t.row("http_requests_per_checkout", "HTTP requests the shoppers sent per checkout (the next row's follow "
           "polls included)", pick("load", "requests", "http"), digits=1)
     t.row("follow_polls_per_checkout", "of which polls following the order to its end (every 50 ms in its first "
@@ -500,7 +525,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000, help="Kafka records consumed per consumer and round")
     parser.add_argument("--sagas", type=int, default=100, help="sagas watched at one shopper per round (default 100)")
     parser.add_argument("--idle-seconds", type=int, default=10,
-                        help="seconds the stack's idle CPU is read over, before the rounds (default 10)")
+                        help="seconds the stack's idle CPU is read over once it has settled, before the rounds "
+                             "(default 10)")
     parser.add_argument("--no-doc", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     out = REPO / "reports" / "bench" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")

@@ -19,7 +19,7 @@ def a_round(checkouts_per_s: float, livez_per_s: float, cpu_ms: float, saga_p50:
                      "requests": {"http": 8.0, "follow": 5.5}},
             "paced": {"checkout": {"per_s": checkouts_per_s * 1.5, **latency}},
             "livez": {"per_s": livez_per_s, **latency},
-            "cpu": {"checkout_ms": cpu_ms, "livez_ms": 0.5},
+            "cpu": {"checkout_ms": cpu_ms, "livez_ms": 0.5, "idle_per_s": 0.45},
             "saga_one": {"p50_ms": saga_p50, "p95_ms": saga_p50 * 2, "p99_ms": saga_p50 * 3, "checkout_p50_ms": 15.0},
             "rest": {"bare": rest, "kit": rest, "kit_traced": rest},
             "produce": {"kit": produced(100.0, 200.0), "bare": produced(200.0, 150.0),
@@ -33,10 +33,10 @@ def results(untraced: bool = True) -> dict:
     return {"started": "2026-12-02T03:00:00+00:00", "users": 10, "load_before": [1.0], "load_after": [2.0],
             "machine": {"cpu": "cpu", "cores": "2", "memory_gib": "24", "kernel": "6", "python": "3.11",
                         "revision": "abc"},
-            "services_traced": True, "tracing_exporter": "OTLP", "idle_cpu_per_s": 0.2,
+            "services_traced": True, "tracing_exporter": "OTLP",
             "up": [{"cold_s": 30.0, "warm_s": 20.0, "again_s": 1.0}],
             "rounds": [a_round(30, 2000, 100, 80), a_round(32, 2200, 110, 90), a_round(28, 1800, 90, 70)],
-            "untraced": [{"cpu": {"checkout_ms": 80.0}, "saga_one": {"p50_ms": 60.0, "checkout_p50_ms": 12.0}}]
+            "untraced": [{"cpu": {"checkout_ms": 80.0, "idle_per_s": 0.4}, "saga_one": {"p50_ms": 60.0, "checkout_p50_ms": 12.0}}]
             if untraced else []}
 
 
@@ -49,6 +49,8 @@ def test_every_row_is_a_key_of_the_figures_file_with_its_median_and_in_round_rat
     assert figures.figures["cpu_ms_per_checkout_vs_livez"]["ratio"] == 200
     assert figures.figures["cpu_ms_per_checkout_traced_vs_untraced"]["ratio"] == 1.25
     assert figures.figures["consume_per_s"]["ratio"] == 0.5
+    assert figures.figures["idle_cpu_ms_per_s"] == {"faultline": 450}
+    assert "burns 450 (450–450) CPU ms per second with tracing on, 400 with it off" in figures.lines[0]
     assert figures.figures["consume_cpu_us_kafka_python_vs_confluent"]["ratio"] == 10
     assert figures.figures["produce_sync_cpu_us_kafka_python_vs_confluent"] == {
         "faultline": 150, "baseline": 50, "ratio": 3}
