@@ -76,4 +76,4 @@ def consume(bootstrap: str, topic: str, clock, deadline_s: float = 120) -> None:
 
 
 def versions() -> dict[str, str]:
-    return {"confluent_kafka": confluent_kafka.version()[0], "librdkafka": confluent_kafka.libversion()[0]}
+    return {"confluent_kafka": confluent_kafka.__version__, "librdkafka": confluent_kafka.libversion()[0]}
