@@ -13,7 +13,8 @@ each of `--repeats` rounds, measures each pair back to back:
 - the Kafka client itself: bare kafka-python vs bare confluent-kafka (librdkafka), producing and consuming in the
   same turns with the same settings, msgs/s and CPU µs per message;
 - CPU: every stack process's CPU seconds (psutil) during the checkout load, less what the stack burns idle over
-  the same time, per checkout, vs the bare server's CPU seconds per `GET /livez`;
+  the same time (read, once settled, just before that load), per checkout, vs the bare server's CPU seconds per
+  `GET /livez`;
 - the saga at one shopper (checkout accepted -> CONFIRMED, watched every 5 ms) and the checkout's answer time;
 - tracing on vs off: after the rounds the services restart with OTEL_TRACES_EXPORTER=none and the saga at one
   shopper and the CPU per checkout are measured again;
@@ -249,7 +250,8 @@ def idle_cpu_per_s(settings, seconds: float) -> float:
     """CPU seconds per second the whole stack spends with nobody shopping (heartbeats, polls, Kafka's own work),
     once it has settled: right after `make up` it burns up to half as much again for its first seconds (Kafka above
     all), which read as idle would be taken off every checkout. Reads 5 s windows until two in a row agree within
-    20 % (or `seconds` * 4 have passed), then answers the mean of the last windows covering `seconds`."""
+    20 % (or four times `seconds`, at least 40 s, have passed), then answers the mean of the last windows covering
+    `seconds`."""
     running = programs(settings)
     windows: list[float] = []
     deadline = time.monotonic() + 4 * max(seconds, 2 * IDLE_WINDOW_S)
@@ -525,8 +527,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000, help="Kafka records consumed per consumer and round")
     parser.add_argument("--sagas", type=int, default=100, help="sagas watched at one shopper per round (default 100)")
     parser.add_argument("--idle-seconds", type=int, default=10,
-                        help="seconds the stack's idle CPU is read over once it has settled, before the rounds "
-                             "(default 10)")
+                        help="seconds the stack's idle CPU is read over once it has settled, before each "
+                             "checkout load (default 10)")
     parser.add_argument("--no-doc", action="store_true", help="print the table, leave docs/benchmarks.md alone")
     args = parser.parse_args(argv)
     out = REPO / "reports" / "bench" / datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
