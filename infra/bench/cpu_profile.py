@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench  # noqa: E402  (infra/bench is not a package: the folder is put on the path above)
-from cpu import Program, children, programs, tree_cpu_s  # noqa: E402
+from cpu import Program, children, cpu_s, programs, spent  # noqa: E402
 import flame_summary  # noqa: E402
 
 from faultline_ops import settings as stack_settings  # noqa: E402
@@ -89,19 +89,19 @@ def measure(args: argparse.Namespace, out: Path) -> dict:
     bench.run_locust(out, "warmup", locust_args, args.users, args.warmup, env)
     running = programs(settings)
     say(f"idle for {args.seconds} s (what the system costs at rest)")
-    idle_from = {p.name: tree_cpu_s(p.pid) for p in running}
+    idle_from = cpu_s(running)
     time.sleep(args.seconds)  # a measurement window, not a wait for a condition
-    before = {p.name: tree_cpu_s(p.pid) for p in running}
-    idle = {name: max(before[name] - idle_from[name], 0.0) for name in before}
+    before = cpu_s(running)
+    idle = spent(idle_from, before)
     spies = {name: start_py_spy(name, pid, args.seconds, args.rate, out)
              for p in running if p.is_service for name, pid in sampled_processes(p).items()}
     started = time.perf_counter()
     rows = bench.run_locust(out, "checkout", locust_args, args.users, args.seconds, env)
     elapsed = time.perf_counter() - started
-    after = {p.name: tree_cpu_s(p.pid) for p in running}
+    after = cpu_s(running)
     spy_exit = {name: finish_py_spy(spy, args.seconds + 60) for name, spy in spies.items()}
     checkouts = int(rows[CHECKOUT]["Request Count"]) - int(rows[CHECKOUT]["Failure Count"])
-    cpu = {name: max(after[name] - before[name], 0.0) for name in before}
+    cpu = spent(before, after)
     return {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"), "machine": bench.machine(),
             "load_before": os.getloadavg(), "users": args.users, "seconds": args.seconds, "elapsed_s": elapsed,
             "checkouts": checkouts, "cpu_s": cpu, "idle_cpu_s": idle, "groups": {p.name: p.group for p in running},
