@@ -125,8 +125,13 @@ def working_samples_under(svg_text: str, under: str) -> tuple[int, int]:
     return marked, working
 
 
+def flame_graphs(folder: Path) -> dict[str, str]:
+    """Each flame graph's text by its process name (the file's stem)."""
+    return {svg.stem: svg.read_text() for svg in sorted(folder.glob("*.svg"))}
+
+
 def summarise(folder: Path) -> dict[str, Counter]:
-    return {svg.stem: own_samples_by_library(svg.read_text()) for svg in sorted(folder.glob("*.svg"))}
+    return {name: own_samples_by_library(text) for name, text in flame_graphs(folder).items()}
 
 
 def shares_table(per_process: dict[str, Counter]) -> list[tuple[str, int, float]]:
@@ -153,12 +158,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="also print the share of working samples whose stack passes through a file whose path "
                              "contains PATH (e.g. opentelemetry/instrumentation/redis); repeatable")
     args = parser.parse_args(argv)
-    per_process = summarise(args.folder)
-    if not per_process:
+    graphs = flame_graphs(args.folder)
+    if not graphs:
         print(f"no flame graphs in {args.folder}", file=sys.stderr)
         return 1
+    per_process = {name: own_samples_by_library(text) for name, text in graphs.items()}
     for fragment in args.under:
-        counts = [working_samples_under(svg.read_text(), fragment) for svg in sorted(args.folder.glob("*.svg"))]
+        counts = [working_samples_under(text, fragment) for text in graphs.values()]
         marked, working = sum(c[0] for c in counts), sum(c[1] for c in counts) or 1
         print(f"under {fragment}: {marked:,} of {working:,} working samples ({marked / working:.1%})")
     for name, counts in per_process.items():
