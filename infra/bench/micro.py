@@ -13,7 +13,6 @@ Every function answers plain numbers; bench.py repeats them and builds the table
 """
 from __future__ import annotations
 
-import statistics
 import threading
 import time
 import uuid
@@ -295,7 +294,3 @@ def consume(bootstrap: str, topic: str, n: int, round_: int) -> dict[str, dict[s
     names = list(CONSUMERS)
     shift = round_ % len(names)
     return {name: CONSUMERS[name](bootstrap, topic, n) for name in names[shift:] + names[:shift]}
-
-
-def median(values: list[float]) -> float:
-    return statistics.median(values)
