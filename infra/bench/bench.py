@@ -374,8 +374,8 @@ def header(results: dict) -> str:
     m = results["machine"]
     return (f"Measured {results['started'][:10]} (UTC) at revision `{m['revision']}` by `make bench`: {m['cpu']}, "
             f"{m['cores']} cores, {m['memory_gib']} GiB, Linux {m['kernel']}, Python {m['python']}, "
-            f"kafka-python {m.get('kafka_python', '?')}, confluent-kafka {m.get('confluent_kafka', '?')} (librdkafka "
-            f"{m.get('librdkafka', '?')}); load average "
+            f"kafka-python {m['kafka_python']}, confluent-kafka {m['confluent_kafka']} (librdkafka "
+            f"{m['librdkafka']}); load average "
             f"{results['load_before'][0]:.1f} before and {results['load_after'][0]:.1f} after. "
             f"{len(results['rounds'])} rounds; each cell is the median with the range over the rounds in brackets, "
             f"and each ratio is taken within a round. Services traced: "
@@ -387,7 +387,7 @@ def header(results: dict) -> str:
 
 
 def at_rest(rounds: list[dict], template: str = "{}") -> str:
-    idle = [1000 * r["cpu"]["idle_per_s"] for r in rounds if "idle_per_s" in r.get("cpu", {})]
+    idle = [1000 * r["cpu"]["idle_per_s"] for r in rounds]
     return template.format(spread(idle)) if idle else ""
 
 
