@@ -32,11 +32,13 @@ def a_round(checkouts_per_s: float, livez_per_s: float, cpu_ms: float, saga_p50:
 def results(untraced: bool = True) -> dict:
     return {"started": "2026-12-02T03:00:00+00:00", "users": 10, "load_before": [1.0], "load_after": [2.0],
             "machine": {"cpu": "cpu", "cores": "2", "memory_gib": "24", "kernel": "6", "python": "3.11",
-                        "revision": "abc", "kafka_python": "3.0.12", "confluent_kafka": "2.16.1", "librdkafka": "2.16.0"},
+                        "revision": "abc", "kafka_python": "3.0.12", "confluent_kafka": "2.16.1",
+                        "librdkafka": "2.16.0"},
             "services_traced": True, "tracing_exporter": "OTLP",
             "up": [{"cold_s": 30.0, "warm_s": 20.0, "again_s": 1.0}],
             "rounds": [a_round(30, 2000, 100, 80), a_round(32, 2200, 110, 90), a_round(28, 1800, 90, 70)],
-            "untraced": [{"cpu": {"checkout_ms": 80.0, "idle_per_s": 0.4}, "saga_one": {"p50_ms": 60.0, "checkout_p50_ms": 12.0}}]
+            "untraced": [{"cpu": {"checkout_ms": 80.0, "idle_per_s": 0.4},
+                          "saga_one": {"p50_ms": 60.0, "checkout_p50_ms": 12.0}}]
             if untraced else []}
 
 
